@@ -1,0 +1,215 @@
+// Command gosetup makes a machine Go-ready: it installs a verified Go
+// toolchain from the fastest working source, finds the fastest working module
+// proxy and checksum database, and writes the settings every new shell sees.
+//
+// Usage:
+//
+//	gosetup                      the interactive wizard (on a terminal)
+//	gosetup install [VERSION]    install a Go toolchain
+//	gosetup list                 list installable Go versions
+//	gosetup probe                probe mirrors and recommend GOPROXY/GOSUMDB
+//	gosetup env                  show or write GOPROXY, GOSUMDB, GOPRIVATE, PATH
+//	gosetup uninstall            undo everything gosetup wrote
+//
+// Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
+// success, 1 on failure, 2 on a usage error and 130 when interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/gosetup/gosetup/internal/catalog"
+	"github.com/gosetup/gosetup/internal/httpx"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	a := &app{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		isTerminal: func(f any) bool {
+			if fd, ok := f.(interface{ Fd() uintptr }); ok {
+				return term.IsTerminal(int(fd.Fd()))
+			}
+			return false
+		},
+	}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// app carries what every command needs from the outside world, so that tests
+// can run commands in-process with their own streams and environment.
+type app struct {
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	getenv     func(string) string
+	isTerminal func(any) bool
+}
+
+// command is one subcommand. run returns a usageError for bad arguments.
+type command struct {
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"install":   {"install a verified Go toolchain", runInstall},
+		"list":      {"list the Go versions installable on this machine", runList},
+		"probe":     {"probe mirrors in parallel and recommend GOPROXY and GOSUMDB", runProbe},
+		"env":       {"show or persistently set GOPROXY, GOSUMDB, GOPRIVATE and PATH", runEnv},
+		"uninstall": {"remove every setting gosetup wrote, restoring prior values", runUninstall},
+		"version":   {"print gosetup's version", runVersion},
+	}
+}
+
+// usageError marks a bad command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func (a *app) run(ctx context.Context, args []string) int {
+	cmds := commands()
+	if len(args) == 0 {
+		a.usage(cmds)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 {
+			if c, ok := cmds[args[1]]; ok {
+				return a.finish(ctx, c.run(ctx, a, []string{"-h"}))
+			}
+			fmt.Fprintf(a.stderr, "gosetup: unknown command %q\n", args[1])
+			return exitUsage
+		}
+		a.usage(cmds)
+		return exitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	c, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(a.stderr, "gosetup: unknown command %q; run 'gosetup help' for the list\n", name)
+		return exitUsage
+	}
+	return a.finish(ctx, c.run(ctx, a, args[1:]))
+}
+
+// finish maps a command's error to an exit status and prints it.
+func (a *app) finish(ctx context.Context, err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.stderr, "gosetup: %v\n", err)
+		return exitUsage
+	case ctx.Err() != nil && errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted):
+		fmt.Fprintf(a.stderr, "gosetup: interrupted: %v\n", err)
+		return exitInterrupted
+	default:
+		fmt.Fprintf(a.stderr, "gosetup: %v\n", err)
+		return exitFailure
+	}
+}
+
+var errInterrupted = errors.New("interrupted")
+
+func (a *app) usage(cmds map[string]command) {
+	var names []string
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("gosetup makes this machine Go-ready.\n\nUsage: gosetup COMMAND [flags]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	b.WriteString("\nRun 'gosetup help COMMAND' for a command's flags.\n")
+	io.WriteString(a.stderr, b.String())
+}
+
+// newFlagSet makes a FlagSet whose parse errors become usage errors that name
+// the bad flag, and whose -h prints to stderr.
+func (a *app) newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: gosetup %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// (gosetup install 1.22 --dir x), which the flag package alone does not.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// mirrorsFlag registers --mirrors on a command that touches the network.
+func mirrorsFlag(fs *flag.FlagSet) *string {
+	return fs.String("mirrors", "", "mirror catalogue `FILE` that replaces or extends the built-in one (also $GOSETUP_MIRRORS)")
+}
+
+// loadCatalog loads the built-in catalogue with the user's file applied.
+func (a *app) loadCatalog(path string) (*catalog.Catalog, error) {
+	return catalog.Load(path, a.getenv)
+}
+
+func runVersion(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlagSet("version", "")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "gosetup", httpx.Version())
+	return nil
+}
