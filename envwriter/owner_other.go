@@ -1,0 +1,12 @@
+//go:build !unix
+
+package envwriter
+
+import (
+	"io/fs"
+	"os"
+)
+
+// keepOwner does nothing where files have no Unix owner: on Windows the new
+// file inherits the directory's ACL, like the file it replaces did.
+func keepOwner(f *os.File, old fs.FileInfo) error { return nil }
