@@ -139,8 +139,11 @@ func (s *ReleaseSet) Select(spec string, p dist.Platform, includeUnstable bool) 
 		return Release{}, &NotFoundError{Spec: spec, Platform: p,
 			Reason: fmt.Sprintf("no %s.x release exists for %s", v, p), Closest: closest(v+".0", candidates, all)}
 	}
+	// Before Go 1.21 a line's first release had no ".0" ("go1.20"), so
+	// "1.20.0" means that release.
+	old := strings.TrimSuffix(v, ".0")
 	for _, r := range all {
-		if r.Version == v {
+		if r.Version == v || (old != v && r.Version == old && isFamily(old)) {
 			return r, nil
 		}
 	}
