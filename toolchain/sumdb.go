@@ -142,7 +142,7 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 // data not in the signed tree. These are not network trouble.
 func isVerificationFailure(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"verifying tree note", "malformed note", "invalid signature", "unknown key",
+	for _, s := range []string{"reading tree note", "verifying tree note", "malformed note", "no verifiable signatures", "invalid signature", "unknown key",
 		"cannot authenticate record data", "cannot validate record", "malformed record", "downloaded inconsistent tile"} {
 		if strings.Contains(msg, s) {
 			return true
