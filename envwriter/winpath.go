@@ -106,10 +106,10 @@ func expandWinVars(s string, lookup func(string) (string, bool)) string {
 			s = rest[j+1:]
 			continue
 		}
-		// Not a variable: keep the first '%' and let the second one start
-		// the next candidate, as Windows does.
-		b.WriteString("%" + name)
-		s = rest[j:]
+		// Not a variable: keep "%NAME%" as it is and go on after it, as
+		// ExpandEnvironmentStrings does.
+		b.WriteString("%" + name + "%")
+		s = rest[j+1:]
 	}
 }
 

@@ -82,7 +82,7 @@ func TestExpandWinVars(t *testing.T) {
 		`%SystemRoot%;%NOPE%`:      `C:\Windows;%NOPE%`,
 		`100%`:                     `100%`,
 		`%%`:                       `%%`,
-		`%NOPE%USERPROFILE%`:       `%NOPEC:\Users\Ann`,
+		`%NOPE%USERPROFILE%`:       `%NOPE%USERPROFILE%`,
 		`a%USERPROFILE%b%LOCALAPP`: `aC:\Users\Annb%LOCALAPP`,
 	} {
 		if got := expandWinVars(in, winLookup); got != want {

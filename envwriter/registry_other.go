@@ -1,0 +1,25 @@
+//go:build !windows
+
+package envwriter
+
+import "errors"
+
+// errNoRegistry is what the registry functions return off Windows, where
+// the shell env scripts and the Go env file carry the settings instead.
+var errNoRegistry = errors.New(`HKCU\Environment exists only on Windows: on this system gosetup writes env scripts for your shells (or the Go env file with --scope goenv)`)
+
+// PlanRegistry is only available on Windows; see registry_windows.go.
+func PlanRegistry(s Settings) ([]RegistryRecord, error) { return nil, errNoRegistry }
+
+// ApplyRegistry is only available on Windows; see registry_windows.go.
+func ApplyRegistry(s Settings) ([]RegistryRecord, error) { return nil, errNoRegistry }
+
+// RevertRegistry is only available on Windows; see registry_windows.go. It
+// fails only when there is something to revert, so that an empty record
+// set (the normal case off Windows) is not an error.
+func RevertRegistry(recs []RegistryRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	return errNoRegistry
+}

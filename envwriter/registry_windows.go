@@ -1,0 +1,369 @@
+//go:build windows
+
+package envwriter
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf16"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
+)
+
+// The user's environment lives in HKCU\Environment; Windows builds each new
+// process's environment from it (after the machine-wide values), and
+// Explorer rereads it when it receives WM_SETTINGCHANGE "Environment". It is
+// written here through the registry API, never with setx, which cuts values
+// at 1024 characters.
+const envKeyPath = `Environment`
+
+// pathValueName is the user's Path value. Registry value names are
+// case-insensitive, so this also finds "PATH".
+const pathValueName = "Path"
+
+// Neither x/sys/windows nor x/sys/windows/registry wraps these two calls:
+// SendMessageTimeoutW for the broadcast, and RegSetValueExW to write a value
+// of any type with exact bytes (registry.Key's generic setter is private),
+// which revert needs to restore a prior value byte for byte.
+var (
+	procSendMessageTimeoutW = windows.NewLazySystemDLL("user32.dll").NewProc("SendMessageTimeoutW")
+	procRegSetValueExW      = windows.NewLazySystemDLL("advapi32.dll").NewProc("RegSetValueExW")
+)
+
+const (
+	hwndBroadcast   = 0xffff
+	wmSettingChange = 0x001A
+	smtoAbortIfHung = 0x0002
+	broadcastWaitMS = 5000
+)
+
+// PlanRegistry reads HKCU\Environment and returns the records that
+// ApplyRegistry would write, changing nothing (the dry run).
+func PlanRegistry(s Settings) ([]RegistryRecord, error) {
+	k, err := registry.OpenKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		// No user environment yet: every value would be created.
+		return planRegistry(nil, s, os.LookupEnv)
+	}
+	if err != nil {
+		return nil, fmt.Errorf(`opening HKCU\%s: %w`, envKeyPath, err)
+	}
+	defer k.Close()
+	return planRegistry(&k, s, os.LookupEnv)
+}
+
+// ApplyRegistry writes s to HKCU\Environment (see the contract in state.go)
+// and broadcasts WM_SETTINGCHANGE. It returns one record per value it
+// changed; when a write fails it restores the values it had already written
+// before returning the error.
+func ApplyRegistry(s Settings) ([]RegistryRecord, error) {
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE|registry.SET_VALUE)
+	if err != nil {
+		return nil, fmt.Errorf(`opening HKCU\%s for writing: %w`, envKeyPath, err)
+	}
+	defer k.Close()
+	recs, err := applyRegistry(k, s, os.LookupEnv, setRegValue)
+	if err != nil || len(recs) == 0 {
+		return recs, err
+	}
+	// A failed broadcast does not undo the write: every process started
+	// after the next sign-in sees the values, and the registry is the
+	// persistence. Windows itself gives no better signal than "some window
+	// did not answer", so this is not reported as an error.
+	_ = broadcastEnvironmentChange()
+	return recs, nil
+}
+
+// RevertRegistry undoes recs (see the contract in state.go): a value that
+// still holds what gosetup wrote gets its prior type and bytes back, or is
+// deleted when it did not exist before; a value someone changed since is
+// left alone, except that gosetup's own added segments are removed from
+// Path. It broadcasts WM_SETTINGCHANGE.
+func RevertRegistry(recs []RegistryRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	k, err := registry.OpenKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE|registry.SET_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil // the whole user environment is gone: nothing of ours is left
+	}
+	if err != nil {
+		return fmt.Errorf(`opening HKCU\%s for writing: %w`, envKeyPath, err)
+	}
+	defer k.Close()
+	err = revertRegistry(k, recs, os.LookupEnv)
+	_ = broadcastEnvironmentChange() // see ApplyRegistry
+	return err
+}
+
+// regValue is a registry value as stored: its type and exact bytes.
+type regValue struct {
+	exists bool
+	typ    uint32
+	raw    []byte
+}
+
+// readRegValue reads name's type and exact bytes; a missing value (or a nil
+// key) is !exists.
+func readRegValue(k *registry.Key, name string) (regValue, error) {
+	if k == nil {
+		return regValue{}, nil
+	}
+	buf := make([]byte, 512)
+	for {
+		n, typ, err := k.GetValue(name, buf)
+		switch {
+		case errors.Is(err, registry.ErrNotExist):
+			return regValue{}, nil
+		case errors.Is(err, windows.ERROR_MORE_DATA) && n > len(buf):
+			buf = make([]byte, n)
+			continue
+		case err != nil:
+			return regValue{}, fmt.Errorf(`reading HKCU\%s\%s: %w`, envKeyPath, name, err)
+		}
+		return regValue{exists: true, typ: typ, raw: buf[:n]}, nil
+	}
+}
+
+// setRegValue writes name with exactly typ and raw.
+func setRegValue(k registry.Key, name string, typ uint32, raw []byte) error {
+	p, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return err
+	}
+	var data *byte
+	if len(raw) > 0 {
+		data = &raw[0]
+	}
+	r, _, _ := procRegSetValueExW.Call(uintptr(k), uintptr(unsafe.Pointer(p)), 0,
+		uintptr(typ), uintptr(unsafe.Pointer(data)), uintptr(len(raw)))
+	if r != 0 {
+		return fmt.Errorf(`writing HKCU\%s\%s: %w`, envKeyPath, name, windows.Errno(r))
+	}
+	return nil
+}
+
+// regSetter is setRegValue's signature; tests pass one that fails part way
+// to check that applyRegistry rolls back.
+type regSetter func(k registry.Key, name string, typ uint32, raw []byte) error
+
+// regStringBytes is the canonical stored form of a string value: UTF-16LE
+// with one terminating NUL, as RegSetValueEx expects.
+func regStringBytes(s string) []byte {
+	u := utf16.Encode([]rune(s + "\x00"))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+	}
+	return b
+}
+
+// regText decodes a string value's bytes as Windows reads them: up to the
+// first NUL, with or without a terminator.
+func regText(raw []byte) string {
+	u := make([]uint16, len(raw)/2)
+	for i := range u {
+		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	for i, c := range u {
+		if c == 0 {
+			u = u[:i]
+			break
+		}
+	}
+	return string(utf16.Decode(u))
+}
+
+// isRegString reports whether typ holds text a Path or GO* value can be
+// read from.
+func isRegString(typ uint32) bool { return typ == registry.SZ || typ == registry.EXPAND_SZ }
+
+// rawPriorMark starts RegistryRecord.PriorData when the prior value is not
+// a canonical string (another type, no terminating NUL, bytes after it, or
+// invalid UTF-16): the rest is its exact bytes in base64. A canonical string
+// never holds a NUL, so the mark cannot be mistaken for text, and the record
+// stays valid JSON either way.
+const rawPriorMark = "\x00base64:"
+
+// encodePrior returns PriorData for v: its text when the bytes are exactly
+// the canonical encoding of that text, else its marked base64 bytes.
+func encodePrior(v regValue) string {
+	if isRegString(v.typ) {
+		t := regText(v.raw)
+		if !strings.Contains(t, "\x00") && bytes.Equal(regStringBytes(t), v.raw) {
+			return t
+		}
+	}
+	return rawPriorMark + base64.StdEncoding.EncodeToString(v.raw)
+}
+
+// decodePrior returns the exact bytes encodePrior recorded.
+func decodePrior(data string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(data, rawPriorMark); ok {
+		b, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return nil, fmt.Errorf("gosetup's record of a prior registry value is damaged (%v); restore it by hand", err)
+		}
+		return b, nil
+	}
+	return regStringBytes(data), nil
+}
+
+// planRegistry computes the records for s against k (nil: an absent key).
+func planRegistry(k *registry.Key, s Settings, lookup func(string) (string, bool)) ([]RegistryRecord, error) {
+	var recs []RegistryRecord
+	if len(s.Path) > 0 {
+		for _, d := range s.Path {
+			if err := checkWinPathDir(d); err != nil {
+				return nil, err
+			}
+			if !filepath.IsAbs(expandWinVars(d, lookup)) {
+				return nil, fmt.Errorf("directory %q for Path is not absolute: give a full path such as C:\\Go\\bin", d)
+			}
+		}
+		cur, err := readRegValue(k, pathValueName)
+		if err != nil {
+			return nil, err
+		}
+		typ := uint32(registry.EXPAND_SZ) // what Windows' own editor uses, so %VAR% entries work
+		old := ""
+		if cur.exists {
+			if !isRegString(cur.typ) {
+				return nil, fmt.Errorf(`HKCU\%s\%s has registry type %d, not a string (REG_EXPAND_SZ): fix or delete it in "Edit environment variables for your account", then run gosetup again`, envKeyPath, pathValueName, cur.typ)
+			}
+			// An existing REG_SZ Path stays REG_SZ: turning it into
+			// REG_EXPAND_SZ would change the meaning of any literal '%'.
+			typ = cur.typ
+			old = regText(cur.raw)
+		}
+		val, err := prependWinPath(old, s.Path, lookup)
+		if err != nil {
+			return nil, err
+		}
+		if !cur.exists || val != old {
+			recs = append(recs, newRegistryRecord(pathValueName, cur, typ, val, addedWinPathDirs(old, val, lookup)))
+		}
+	}
+	for _, v := range s.Vars() {
+		if strings.Contains(v.Value, "\x00") {
+			return nil, fmt.Errorf("%s contains a NUL character, which a registry string cannot hold: check the value", v.Name)
+		}
+		cur, err := readRegValue(k, v.Name)
+		if err != nil {
+			return nil, err
+		}
+		if cur.exists && cur.typ == registry.SZ && bytes.Equal(cur.raw, regStringBytes(v.Value)) {
+			continue
+		}
+		recs = append(recs, newRegistryRecord(v.Name, cur, registry.SZ, v.Value, nil))
+	}
+	return recs, nil
+}
+
+func newRegistryRecord(name string, prior regValue, typ uint32, data string, added []string) RegistryRecord {
+	r := RegistryRecord{Name: name, Type: typ, Data: data, Added: added}
+	if prior.exists {
+		r.PriorExists, r.PriorType, r.PriorData = true, prior.typ, encodePrior(prior)
+	}
+	return r
+}
+
+// applyRegistry writes the planned records through set; if one write fails,
+// it restores the ones already written and returns the error.
+func applyRegistry(k registry.Key, s Settings, lookup func(string) (string, bool), set regSetter) ([]RegistryRecord, error) {
+	recs, err := planRegistry(&k, s, lookup)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range recs {
+		if err := set(k, r.Name, r.Type, regStringBytes(r.Data)); err != nil {
+			if rerr := restorePrior(k, recs[:i]); rerr != nil {
+				return nil, fmt.Errorf("%w; and restoring the values already written failed too (%v): check HKCU\\Environment by hand", err, rerr)
+			}
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+	}
+	return recs, nil
+}
+
+// restorePrior puts back the prior values of recs unconditionally, last
+// first; applyRegistry uses it right after its own writes.
+func restorePrior(k registry.Key, recs []RegistryRecord) error {
+	var errs []error
+	for i := len(recs) - 1; i >= 0; i-- {
+		errs = append(errs, restoreOne(k, recs[i]))
+	}
+	return errors.Join(errs...)
+}
+
+// restoreOne sets r's prior type and bytes, or deletes r's value when it did
+// not exist before.
+func restoreOne(k registry.Key, r RegistryRecord) error {
+	if !r.PriorExists {
+		if err := k.DeleteValue(r.Name); err != nil && !errors.Is(err, registry.ErrNotExist) {
+			return fmt.Errorf(`deleting HKCU\%s\%s: %w`, envKeyPath, r.Name, err)
+		}
+		return nil
+	}
+	raw, err := decodePrior(r.PriorData)
+	if err != nil {
+		return fmt.Errorf(`restoring HKCU\%s\%s: %w`, envKeyPath, r.Name, err)
+	}
+	return setRegValue(k, r.Name, r.PriorType, raw)
+}
+
+// revertRegistry undoes recs, last first, leaving values changed since alone
+// (Path loses only gosetup's added segments).
+func revertRegistry(k registry.Key, recs []RegistryRecord, lookup func(string) (string, bool)) error {
+	var errs []error
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		cur, err := readRegValue(&k, r.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		switch {
+		case cur.exists && cur.typ == r.Type && bytes.Equal(cur.raw, regStringBytes(r.Data)):
+			errs = append(errs, restoreOne(k, r))
+		case cur.exists && strings.EqualFold(r.Name, pathValueName) && isRegString(cur.typ) && len(r.Added) > 0:
+			// The user edited Path since: keep their edit, take out ours.
+			old := regText(cur.raw)
+			val := removeWinPath(old, r.Added, lookup)
+			switch {
+			case val == old:
+			case val == "" && !r.PriorExists:
+				errs = append(errs, restoreOne(k, r))
+			default:
+				errs = append(errs, setRegValue(k, r.Name, cur.typ, regStringBytes(val)))
+			}
+		}
+		// Otherwise the value was changed or deleted by someone else after
+		// gosetup wrote it: theirs wins.
+	}
+	return errors.Join(errs...)
+}
+
+// broadcastEnvironmentChange tells every top-level window, Explorer above
+// all, to reread the environment, so that programs started from it see the
+// new values without a sign-out.
+func broadcastEnvironmentChange() error {
+	env, err := windows.UTF16PtrFromString("Environment")
+	if err != nil {
+		return err
+	}
+	var result uintptr
+	r, _, callErr := procSendMessageTimeoutW.Call(hwndBroadcast, wmSettingChange, 0,
+		uintptr(unsafe.Pointer(env)), smtoAbortIfHung, broadcastWaitMS, uintptr(unsafe.Pointer(&result)))
+	if r == 0 {
+		return fmt.Errorf("broadcasting the environment change: %w", callErr)
+	}
+	return nil
+}
