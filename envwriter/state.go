@@ -65,6 +65,11 @@ type State struct {
 	GoEnv *GoEnvRecord `json:"goenv,omitempty"`
 	// Registry records the HKCU\Environment values written on Windows.
 	Registry []RegistryRecord `json:"registry,omitempty"`
+	// Settings are the values gosetup currently manages (merged across
+	// runs: a later run that leaves a value empty keeps the earlier one).
+	Settings *Settings `json:"settings,omitempty"`
+	// Scope is where the GO* values were last written: "shell" or "goenv".
+	Scope string `json:"scope,omitempty"`
 	// Toolchain is the installed toolchain directory, which uninstall
 	// removes unless told to keep it.
 	Toolchain string `json:"toolchain,omitempty"`

@@ -1,0 +1,113 @@
+package envwriter
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// fileState is a file as read before planning a change to it.
+type fileState struct {
+	// Path is the file to write: the final target when Link is a symlink.
+	Path string
+	// Link is the path that was asked for, when it is a symlink.
+	Link    string
+	Exists  bool
+	Content []byte
+	Mode    fs.FileMode
+}
+
+// readTarget reads the file at p for editing. A symlink (as dotfile
+// managers make) is followed, and its target is what gets written, so the
+// link stays a link. Anything but a regular file is refused: gosetup will not
+// write through a FIFO or into a device.
+func readTarget(p string) (fileState, error) {
+	st := fileState{Path: p, Mode: 0o644}
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("cannot inspect %s: %w", p, err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return st, fmt.Errorf("%s is a symlink gosetup cannot follow (%v); fix or remove the link, then run gosetup again", p, err)
+		}
+		st.Link, st.Path = p, target
+		if fi, err = os.Stat(target); err != nil {
+			return st, fmt.Errorf("cannot inspect %s (the target of %s): %w", target, p, err)
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return st, fmt.Errorf("%s is not a regular file (%s); gosetup only edits regular files: replace it with one or remove it", st.Path, fi.Mode().Type())
+	}
+	b, err := os.ReadFile(st.Path)
+	if err != nil {
+		return st, fmt.Errorf("cannot read %s: %w", st.Path, err)
+	}
+	st.Exists, st.Content, st.Mode = true, b, fi.Mode().Perm()
+	return st, nil
+}
+
+// checkWritable fails early, before anything is written, for a file or
+// directory gosetup could not replace. A file without its owner's write bit
+// is refused even where the directory would let a rename replace it (and
+// for root, who could write it anyway): read-only is the user's decision.
+func checkWritable(path string, exists bool, mode fs.FileMode) error {
+	if exists {
+		if mode&0o200 == 0 {
+			return fmt.Errorf("%s is read-only (mode %v); make it writable (chmod u+w %s) and run gosetup again", path, mode, path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		f.Close()
+	}
+	dir := existingAncestor(filepath.Dir(path))
+	f, err := os.CreateTemp(dir, ".gosetup-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// existingAncestor is dir or its nearest existing parent.
+func existingAncestor(dir string) string {
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return dir
+		}
+		dir = parent
+	}
+}
+
+// mkdirs creates dir and its missing parents, returning the directories it
+// created, deepest last, so a rollback can remove exactly those.
+func mkdirs(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append([]string{d}, missing...)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return missing, nil
+}
