@@ -1,11 +1,235 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/httpx"
+	"github.com/gosetup/gosetup/toolchain"
 )
 
-// placeholder until the list command lands; replaced by its implementation.
+// listEntry is one line of `gosetup list --json`. The schema is documented
+// in the README; add fields, never rename or remove them.
+type listEntry struct {
+	Version   string       `json:"version"`
+	Stable    bool         `json:"stable"`
+	Archive   *listArchive `json:"archive"` // null when only the module channel has it
+	Module    bool         `json:"module"`
+	Installed bool         `json:"installed"`
+}
+
+type listArchive struct {
+	Filename string `json:"filename"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+}
+
+// runList implements `gosetup list`: the Go versions installable on this
+// OS and architecture, newest first, marking the installed one.
 func runList(ctx context.Context, a *app, args []string) error {
-	return errors.New("list: not built yet")
+	fs := a.newFlagSet("list", "[--all] [--json] [--dir DIR] [--mirrors FILE]")
+	all := fs.Bool("all", false, "include unstable releases (betas and release candidates)")
+	asJSON := fs.Bool("json", false, "print a JSON array (schema in the README)")
+	dir := fs.String("dir", "", "the installation to check for the installed marker (`DIR`; default: gosetup's default install directory)")
+	mirrors := mirrorsFlag(fs)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("list takes no arguments, got %q (to install a version run: gosetup install %s)", rest[0], rest[0])
+	}
+	cat, err := a.loadCatalog(*mirrors)
+	if err != nil {
+		return err
+	}
+	client, err := httpx.NewClient(httpx.Options{Getenv: a.getenv})
+	if err != nil {
+		return err
+	}
+	host := dist.Host()
+	f := &toolchain.Finder{Client: client, Catalog: cat, Platform: host}
+
+	// Ask the sources and the local go commands at the same time: both
+	// can take a moment.
+	type found struct {
+		set *toolchain.ReleaseSet
+		err error
+	}
+	ch := make(chan found, 1)
+	go func() {
+		set, err := f.Releases(ctx)
+		ch <- found{set, err}
+	}()
+	installDir := *dir
+	if installDir == "" {
+		installDir = toolchain.DefaultDir(runtime.GOOS, toolchain.IsRoot(), a.getenv)
+	}
+	installs := findInstalled(ctx, installDir, a.getenv)
+	res := <-ch
+	if res.err != nil {
+		return fmt.Errorf("list: %w", res.err)
+	}
+	for _, w := range res.set.Warnings {
+		fmt.Fprintf(a.stderr, "gosetup: warning: %s\n", w)
+	}
+
+	installed := map[string]bool{}
+	for _, in := range installs {
+		installed[in.version] = true
+	}
+	rels := res.set.Installable(host, *all)
+	entries := make([]listEntry, 0, len(rels))
+	for _, r := range rels {
+		e := listEntry{Version: r.Version, Stable: r.Stable, Module: r.HasModule(host), Installed: installed[r.Version]}
+		if file, ok := r.Archive(host); ok {
+			e.Archive = &listArchive{Filename: file.Filename, SHA256: file.SHA256, Size: file.Size}
+		}
+		entries = append(entries, e)
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(entries); err != nil {
+			return err
+		}
+	} else {
+		writeListTable(a.stdout, entries)
+	}
+	sources := []string{}
+	if res.set.IndexSource != "" {
+		sources = append(sources, "release index "+res.set.IndexSource)
+	}
+	if res.set.ModuleSource != "" {
+		sources = append(sources, "module proxy "+res.set.ModuleSource)
+	}
+	fmt.Fprintf(a.stderr, "%d Go versions installable on %s (from %s)\n", len(entries), host, strings.Join(sources, " and "))
+	for _, in := range installs {
+		note := ""
+		if !containsVersion(entries, in.version) {
+			note = " (not in this list)"
+		}
+		fmt.Fprintf(a.stderr, "installed: %s at %s%s\n", in.version, in.where, note)
+	}
+	return nil
+}
+
+func containsVersion(entries []listEntry, v string) bool {
+	for _, e := range entries {
+		if e.Version == v {
+			return true
+		}
+	}
+	return false
+}
+
+func writeListTable(w io.Writer, entries []listEntry) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, e := range entries {
+		var ch []string
+		if e.Archive != nil {
+			ch = append(ch, "archive")
+		}
+		if e.Module {
+			ch = append(ch, "module")
+		}
+		mark := ""
+		if e.Installed {
+			mark = "(installed)"
+		}
+		if !e.Stable && mark == "" {
+			mark = "(unstable)"
+		} else if !e.Stable {
+			mark = "(unstable, installed)"
+		}
+		if mark == "" {
+			fmt.Fprintf(tw, "%s\t%s\n", e.Version, strings.Join(ch, ","))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Version, strings.Join(ch, ","), mark)
+		}
+	}
+	tw.Flush()
+}
+
+// installedGo is a Go found on this machine.
+type installedGo struct {
+	version string // "go1.22.5"
+	where   string // its GOROOT or the go binary's path
+}
+
+// findInstalled runs `go version` of the installation in dir and of the go
+// first on PATH (when it is another one). What cannot be run is not
+// installed, as far as the marker is concerned.
+func findInstalled(ctx context.Context, dir string, getenv func(string) string) []installedGo {
+	var out []installedGo
+	seen := map[string]bool{}
+	exe := "go"
+	if runtime.GOOS == "windows" {
+		exe = "go.exe"
+	}
+	try := func(bin, where string) {
+		real, err := filepath.EvalSymlinks(bin)
+		if err != nil || seen[real] {
+			return
+		}
+		seen[real] = true
+		if v := goVersion(ctx, bin); v != "" {
+			out = append(out, installedGo{version: v, where: where})
+		}
+	}
+	if dir != "" {
+		try(filepath.Join(dir, "bin", exe), dir)
+	}
+	if bin := lookPath(exe, getenv("PATH")); bin != "" {
+		try(bin, bin+" (on PATH)")
+	}
+	return out
+}
+
+// lookPath finds exe on the given PATH (the app's environment, not
+// necessarily the process's).
+func lookPath(exe, path string) string {
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, exe)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && (runtime.GOOS == "windows" || st.Mode()&0o111 != 0) {
+			return p
+		}
+	}
+	return ""
+}
+
+// goVersion returns the Go version a go binary reports ("go1.22.5"), or ""
+// if it does not run. GOTOOLCHAIN=local keeps a go.mod in the working
+// directory from making it switch toolchains (and download one).
+func goVersion(ctx context.Context, bin string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "version")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=")
+	cmd.Dir = os.TempDir()
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	// "go version go1.22.5 linux/amd64"
+	f := strings.Fields(string(bytes.TrimSpace(out)))
+	if len(f) >= 3 && f[0] == "go" && f[1] == "version" && dist.IsValid(f[2]) {
+		return f[2]
+	}
+	return ""
 }
