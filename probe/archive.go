@@ -90,7 +90,7 @@ func checkArchive(resp *response, version string, p dist.Platform, b *board) (in
 	case resp.status == http.StatusNotFound || resp.status == http.StatusGone:
 		return 0, failf(FailStatus, "HTTP %d: the mirror does not have %s (stale, or another directory layout)", resp.status, version)
 	case resp.status != http.StatusOK && resp.status != http.StatusPartialContent:
-		return 0, statusError("archive", resp)
+		return 0, statusError("", resp)
 	case looksHTML(resp.header, resp.body):
 		return 0, failf(FailContent, "an HTML page, not an archive (a login, captcha or error page?)")
 	}

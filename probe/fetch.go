@@ -203,7 +203,10 @@ func short(err error) string {
 
 // statusError is the failure for a non-2xx answer.
 func statusError(what string, r *response) error {
-	msg := fmt.Sprintf("%s: HTTP %d %s", what, r.status, http.StatusText(r.status))
+	msg := fmt.Sprintf("HTTP %d %s", r.status, http.StatusText(r.status))
+	if what != "" {
+		msg = what + ": " + msg
+	}
 	if looksHTML(r.header, r.body) {
 		msg += " (an HTML page)"
 	}
