@@ -152,6 +152,7 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 
 	var idx indexResult
 	var mod modResult
+	var graceTimer *time.Timer
 	var graceC <-chan time.Time
 	graceFired := false
 	gotIdx, gotMod := false, false
@@ -174,13 +175,13 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if graceC == nil && grace >= 0 && (gotIdx || gotMod) && !(gotIdx && gotMod) {
-			ok := (gotIdx && idx.rels != nil) || (gotMod && mod.mods != nil)
-			if ok {
-				t := time.NewTimer(grace)
-				defer t.Stop()
-				graceC = t.C
-			}
+		// The first channel to answer successfully starts the grace
+		// period for the other (once).
+		if graceTimer == nil && grace >= 0 && gotIdx != gotMod &&
+			((gotIdx && idx.rels != nil) || (gotMod && mod.mods != nil)) {
+			graceTimer = time.NewTimer(grace)
+			defer graceTimer.Stop()
+			graceC = graceTimer.C
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -79,6 +79,12 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 	if cat == nil {
 		cat = catalog.Default()
 	}
+	// "sum.golang.google.cn" is sum.golang.org served from another host,
+	// as the go command treats it.
+	var aliasURL string
+	if db, u, ok := catalog.SumDBAlias(name); ok {
+		name, aliasURL = db, u
+	}
 	key, ok := cat.SumDBKey(name)
 	if !ok {
 		return "", fmt.Errorf("no verifier key for checksum database %q: add its \"key\" to a sumdb entry in the mirror catalogue (--mirrors)", name)
@@ -99,8 +105,11 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 		}
 	}
 	if ops.bases == nil {
+		if aliasURL != "" {
+			ops.bases = append(ops.bases, aliasURL)
+		}
 		for _, e := range cat.List(catalog.KindSumDB) {
-			if e.Name == name {
+			if e.Name == name && e.URL != aliasURL {
 				ops.bases = append(ops.bases, e.URL)
 			}
 		}

@@ -394,3 +394,30 @@ func TestZipHashRealNetwork(t *testing.T) {
 	}
 	t.Logf("real proxy: %d releases, 1.22 -> %s, warnings %q", len(set.Releases), r.Version, set.Warnings)
 }
+
+// The shorthand name sum.golang.google.cn means the database sum.golang.org
+// (same key), as the go command treats it: a proxy is asked for
+// /sumdb/sum.golang.org/.
+func TestZipHashAliasName(t *testing.T) {
+	paths := make(chan string, 16)
+	proxy := server(t, func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.Path
+		if r.URL.Path == "/sumdb/sum.golang.org/supported" {
+			return
+		}
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	s := &SumDB{Client: testClient(t), Catalog: catalog.Default(), Name: "sum.golang.google.cn", Timeout: 5 * time.Second}
+	_, err := s.ZipHash(context.Background(), proxy.URL, dist.ToolchainModule, tv)
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("err = %v", err)
+	}
+	close(paths)
+	var got []string
+	for p := range paths {
+		got = append(got, p)
+	}
+	if len(got) != 2 || got[0] != "/sumdb/sum.golang.org/supported" || got[1] != "/sumdb/sum.golang.org/lookup/golang.org/toolchain@"+tv {
+		t.Errorf("proxy asked for %q", got)
+	}
+}
