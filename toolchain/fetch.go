@@ -1,0 +1,432 @@
+package toolchain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/httpx"
+)
+
+// mirror is one place a file can be downloaded from.
+type mirror struct {
+	Name string // catalogue name, or the URL for an ad-hoc mirror
+	URL  string // the file's full URL on this mirror
+}
+
+// fetchConfig tunes a download.
+type fetchConfig struct {
+	client *http.Client
+	// stall aborts a response that delivers no byte for this long.
+	stall time.Duration
+	// attempts is how many transient failures (network errors, timeouts,
+	// 5xx) each mirror may have before it is abandoned.
+	attempts int
+	// backoff is the first wait after a transient failure; it doubles.
+	backoff time.Duration
+	// size is the expected length, or -1 if unknown (it is then learnt from
+	// the first response and enforced on resumes).
+	size int64
+	// magic is what the file must start with; an HTML error page or a
+	// captive portal fails this before any byte reaches the unpacker.
+	magic []byte
+	rep   *reporter
+}
+
+// permanentError marks a mirror as unusable for this file (404, wrong
+// content); transient errors are retried.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(format string, args ...any) error {
+	return permanentError{fmt.Errorf(format, args...)}
+}
+
+// MirrorError records why a mirror was abandoned.
+type MirrorError struct {
+	Mirror string
+	Err    error
+}
+
+func (e MirrorError) Error() string { return e.Mirror + ": " + e.Err.Error() }
+func (e MirrorError) Unwrap() error { return e.Err }
+
+// AllMirrorsFailedError lists every mirror's failure.
+type AllMirrorsFailedError struct{ Failures []MirrorError }
+
+func (e *AllMirrorsFailedError) Error() string {
+	var parts []string
+	for _, f := range e.Failures {
+		parts = append(parts, f.Error())
+	}
+	return "every mirror failed: " + strings.Join(parts, "; ")
+}
+
+func (e *AllMirrorsFailedError) Unwrap() []error {
+	var errs []error
+	for _, f := range e.Failures {
+		errs = append(errs, f)
+	}
+	return errs
+}
+
+// stream reads one file from a list of mirrors as a single byte stream.
+// When a connection drops or stalls it resumes at the same offset with an
+// HTTP Range request (If-Range guards against the file changing under it),
+// on the same mirror or, after repeated failures, on the next one: the
+// caller's checksum over the whole stream catches any inconsistency. Bytes
+// flow to the caller as they arrive, so hashing and unpacking overlap the
+// download.
+type stream struct {
+	ctx     context.Context
+	cfg     fetchConfig
+	mirrors []mirror
+
+	cur      int   // index of the mirror in use
+	off      int64 // bytes delivered to the caller
+	fails    []int // transient failures per mirror
+	dead     []bool
+	served   []bool // mirrors that delivered bytes of this stream
+	failures []MirrorError
+	streak   int // transient failures since the last delivered byte
+
+	body      io.ReadCloser
+	stallR    *httpx.StallReader
+	cancelReq context.CancelFunc
+	validator string // ETag or Last-Modified of the current mirror's file
+	valFrom   int    // mirror index the validator came from
+	connected bool   // the connect event was sent for cur
+}
+
+func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
+	if cfg.attempts <= 0 {
+		cfg.attempts = 3
+	}
+	if cfg.stall <= 0 {
+		cfg.stall = 30 * time.Second
+	}
+	if cfg.backoff <= 0 {
+		cfg.backoff = time.Second
+	}
+	return &stream{
+		ctx: ctx, cfg: cfg, mirrors: mirrors,
+		fails: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)), served: make([]bool, len(mirrors)),
+		valFrom: -1,
+	}
+}
+
+// Mirror is the mirror currently (or last) serving the stream.
+func (s *stream) Mirror() mirror {
+	if s.cur < len(s.mirrors) {
+		return s.mirrors[s.cur]
+	}
+	return mirror{}
+}
+
+// Served lists the indexes of the mirrors that delivered bytes.
+func (s *stream) Served() []int {
+	var out []int
+	for i, ok := range s.served {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (s *stream) Close() error {
+	s.closeBody()
+	return nil
+}
+
+func (s *stream) closeBody() {
+	if s.body != nil {
+		s.stallR.Close()
+		s.body.Close()
+		s.cancelReq()
+		s.body = nil
+	}
+}
+
+func (s *stream) Read(p []byte) (int, error) {
+	for {
+		if err := s.ctx.Err(); err != nil {
+			s.closeBody()
+			return 0, err
+		}
+		if s.body == nil {
+			if err := s.open(); err != nil {
+				return 0, err
+			}
+		}
+		if s.cfg.size >= 0 && int64(len(p)) > s.cfg.size-s.off+1 {
+			// Read one byte past the expected end to notice an overlong file.
+			p = p[:s.cfg.size-s.off+1]
+		}
+		n, err := s.stallR.Read(p)
+		if n > 0 {
+			if perr := s.checkBytes(p[:n]); perr != nil {
+				s.failMirror(perr)
+				continue
+			}
+			s.off += int64(n)
+			s.served[s.cur] = true
+			s.streak = 0
+			s.cfg.rep.addBytes(n)
+			return n, nil
+		}
+		if err == io.EOF {
+			if s.cfg.size >= 0 && s.off < s.cfg.size {
+				s.failMirror(permanent("the file ended after %d of %d bytes", s.off, s.cfg.size))
+				continue
+			}
+			s.closeBody()
+			return 0, io.EOF
+		}
+		if err == nil {
+			continue
+		}
+		if s.ctx.Err() != nil {
+			s.closeBody()
+			return 0, s.ctx.Err()
+		}
+		// A dropped or stalled connection: resume.
+		s.failMirror(fmt.Errorf("connection lost after %d bytes: %w", s.off, err))
+	}
+}
+
+// checkBytes rejects content that cannot be the file: the wrong leading
+// bytes (an HTML page, say) or more bytes than the index promises.
+func (s *stream) checkBytes(b []byte) error {
+	if s.off < int64(len(s.cfg.magic)) {
+		want := s.cfg.magic[s.off:]
+		got := b
+		if len(got) > len(want) {
+			got = got[:len(want)]
+		}
+		if string(got) != string(want[:len(got)]) {
+			return permanent("served something that is not the expected file (it starts with %q)", printable(b))
+		}
+	}
+	if s.cfg.size >= 0 && s.off+int64(len(b)) > s.cfg.size {
+		return permanent("served more than the expected %d bytes", s.cfg.size)
+	}
+	return nil
+}
+
+func printable(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 32 || r > 126 {
+			return '.'
+		}
+		return r
+	}, string(b))
+}
+
+// failMirror records a failure of the current mirror and decides whether to
+// retry it (after a backoff) or move on.
+func (s *stream) failMirror(err error) {
+	s.closeBody()
+	m := s.mirrors[s.cur]
+	var pe permanentError
+	if errors.As(err, &pe) {
+		s.dead[s.cur] = true
+	} else {
+		s.fails[s.cur]++
+		if s.fails[s.cur] >= s.cfg.attempts {
+			s.dead[s.cur] = true
+		}
+	}
+	if s.dead[s.cur] {
+		s.failures = append(s.failures, MirrorError{Mirror: m.Name, Err: err})
+		s.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err})
+		s.connected = false
+		s.cur = s.next()
+	} else {
+		s.streak++
+		s.sleep(err)
+	}
+}
+
+// next picks the next live mirror after cur, wrapping around.
+func (s *stream) next() int {
+	for i := 1; i <= len(s.mirrors); i++ {
+		j := (s.cur + i) % len(s.mirrors)
+		if !s.dead[j] {
+			return j
+		}
+	}
+	return len(s.mirrors)
+}
+
+func (s *stream) sleep(cause error) {
+	d := s.cfg.backoff << min(s.streak-1, 4)
+	s.cfg.rep.emit(Event{Phase: PhaseConnect, Mirror: s.mirrors[s.cur].Name, URL: s.mirrors[s.cur].URL,
+		Message: fmt.Sprintf("retrying in %s after: %v", d.Round(time.Millisecond), cause)})
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.ctx.Done():
+	}
+}
+
+// open connects to the current mirror at the current offset, failing over
+// as needed; it returns an error only when every mirror is exhausted or the
+// context ends.
+func (s *stream) open() error {
+	for {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		if s.cur >= len(s.mirrors) {
+			if len(s.failures) == 0 {
+				return errors.New("no mirror to download from")
+			}
+			return &AllMirrorsFailedError{Failures: s.failures}
+		}
+		err := s.connect()
+		if err == nil {
+			return nil
+		}
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		s.failMirror(err)
+	}
+}
+
+func (s *stream) connect() error {
+	m := s.mirrors[s.cur]
+	if !s.connected {
+		s.cfg.rep.setChannel(s.cfg.rep.sourceOf(), m.Name)
+		s.cfg.rep.emit(Event{Phase: PhaseConnect, Mirror: m.Name, URL: m.URL})
+		s.connected = true
+	}
+	reqCtx, cancel := context.WithCancel(s.ctx)
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, m.URL, nil)
+	if err != nil {
+		cancel()
+		return permanent("bad URL: %v", err)
+	}
+	if s.off > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", s.off))
+		if s.validator != "" && s.valFrom == s.cur {
+			req.Header.Set("If-Range", s.validator)
+		}
+	}
+	// Ask for the bytes as stored: a transparently gunzipped .tar.gz would
+	// fail the checksum.
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := s.cfg.client.Do(req)
+	if err != nil {
+		cancel()
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			resp.Body.Close()
+			cancel()
+		}
+	}()
+	if err := s.checkResponse(resp); err != nil {
+		return err
+	}
+	if resp.StatusCode == http.StatusOK && s.off > 0 {
+		// The server ignored Range (or If-Range said the file changed):
+		// skip what we already have. The final checksum decides whether the
+		// two halves belong together.
+		if _, err := io.CopyN(io.Discard, resp.Body, s.off); err != nil {
+			return fmt.Errorf("skipping %d bytes already downloaded: %w", s.off, err)
+		}
+	}
+	if v := resp.Header.Get("ETag"); v != "" && !strings.HasPrefix(v, "W/") {
+		s.validator, s.valFrom = v, s.cur
+	} else if v := resp.Header.Get("Last-Modified"); v != "" {
+		s.validator, s.valFrom = v, s.cur
+	}
+	ok = true
+	s.body = resp.Body
+	s.cancelReq = cancel
+	s.stallR = httpx.NewStallReader(resp.Body, s.cfg.stall, cancel)
+	return nil
+}
+
+func (s *stream) checkResponse(resp *http.Response) error {
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return permanent("not found (%s)", resp.Status)
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		// A failing server: the next mirror is likely faster than waiting.
+		return permanent("server error (%s)", resp.Status)
+	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusPartialContent:
+	default:
+		return permanent("unexpected response %s", resp.Status)
+	}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "text/html" {
+		return permanent("served an HTML page (%s) instead of the file; a login page or an error page?", resp.Header.Get("Content-Type"))
+	}
+	if resp.StatusCode == http.StatusPartialContent {
+		if s.off == 0 {
+			return permanent("answered 206 to a request without Range")
+		}
+		start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil {
+			return permanent("bad Content-Range: %v", err)
+		}
+		if start != s.off {
+			return permanent("resumed at byte %d instead of %d", start, s.off)
+		}
+		if total >= 0 && s.cfg.size >= 0 && total != s.cfg.size {
+			return permanent("has %d bytes where %d are expected (a different file?)", total, s.cfg.size)
+		}
+		return nil
+	}
+	if resp.ContentLength >= 0 {
+		if s.cfg.size < 0 {
+			s.cfg.size = resp.ContentLength
+			s.cfg.rep.setTotal(resp.ContentLength)
+		} else if resp.ContentLength != s.cfg.size {
+			return permanent("has %d bytes where %d are expected (a different file?)", resp.ContentLength, s.cfg.size)
+		}
+	}
+	return nil
+}
+
+// parseContentRange parses "bytes START-END/TOTAL" (TOTAL may be "*").
+func parseContentRange(v string) (start, total int64, err error) {
+	rest, ok := strings.CutPrefix(v, "bytes ")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q", v)
+	}
+	rng, tot, ok := strings.Cut(rest, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q", v)
+	}
+	a, _, ok := strings.Cut(rng, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q", v)
+	}
+	if start, err = strconv.ParseInt(a, 10, 64); err != nil {
+		return 0, 0, fmt.Errorf("%q", v)
+	}
+	total = -1
+	if tot != "*" {
+		if total, err = strconv.ParseInt(tot, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("%q", v)
+		}
+	}
+	return start, total, nil
+}

@@ -1,0 +1,611 @@
+package toolchain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+	modzip "golang.org/x/mod/zip"
+
+	"github.com/gosetup/gosetup/internal/catalog"
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// Installer puts a verified toolchain on disk. The zero values of the
+// tuning fields take sensible defaults; Client, Catalog and Platform are
+// required, and SumDB is required for the module channel.
+type Installer struct {
+	Client   *http.Client
+	Catalog  *catalog.Catalog
+	Platform dist.Platform
+	// CacheDir is gosetup's cache (DefaultCacheDir); currently used by the
+	// checksum database client that SumDB carries.
+	CacheDir string
+	// SumDB verifies module zips; nil disables the module channel.
+	SumDB *SumDB
+	// Progress receives events, serialised and throttled; may be nil.
+	Progress func(Event)
+
+	// StallTimeout aborts a download that receives nothing for this long
+	// (default 30s); the download then resumes or fails over.
+	StallTimeout time.Duration
+	// Attempts is how many transient failures a mirror may have (default 3).
+	Attempts int
+	// Backoff is the first retry delay, doubling (default 1s).
+	Backoff time.Duration
+	// RankTimeout bounds the quick parallel probe that orders mirrors
+	// (default 3s; negative: keep catalogue order).
+	RankTimeout time.Duration
+	// Limits caps what an archive may unpack to.
+	Limits Limits
+	// Environ is the environment bin/go version runs with (default
+	// os.Environ()).
+	Environ []string
+}
+
+// Request says what to install where.
+type Request struct {
+	Release Release
+	// Dir is the install directory (the GOROOT); it is replaced atomically.
+	Dir string
+	// Source is the channel: auto (default), archive or module.
+	Source Source
+	// Mirror restricts the download to one archive mirror or proxy, by
+	// catalogue name or URL.
+	Mirror string
+}
+
+// Result describes a finished install.
+type Result struct {
+	Version   string
+	Dir       string
+	Source    Source
+	Mirror    string // the mirror that served the last byte
+	URL       string
+	Bytes     int64 // downloaded
+	Files     int   // unpacked
+	Duration  time.Duration
+	GoVersion string // what bin/go version printed
+	Replaced  string // the version that was at Dir before ("" if none)
+	Warnings  []string
+}
+
+// channel is one way to get the release: a source and its mirrors.
+type channel struct {
+	source  Source
+	mirrors []mirror
+	file    File // archive channel: the index entry
+	proxies []string
+	best    time.Duration // ranking: fastest answer, or -1
+}
+
+// NotGoDirError is returned when the target holds something that is not a
+// Go installation, which gosetup refuses to replace.
+type NotGoDirError struct{ Dir string }
+
+func (e *NotGoDirError) Error() string {
+	return fmt.Sprintf("%s exists and is not a Go installation (no bin/go or VERSION file); refusing to replace it: choose another --dir, or empty or remove it first", e.Dir)
+}
+
+// Install downloads, verifies, unpacks, checks and swaps in req.Release.
+// On any error or cancellation the target is left exactly as it was and
+// every temporary file is removed.
+func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	rep := newReporter(in.Progress)
+	if !dist.IsValid(req.Release.Version) {
+		return nil, fmt.Errorf("release %q is not a Go version", req.Release.Version)
+	}
+	if req.Dir == "" {
+		return nil, errors.New("no install directory given")
+	}
+	dir, err := filepath.Abs(req.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := Inspect(dir)
+	if err != nil {
+		return nil, fmt.Errorf("looking at %s: %w", dir, err)
+	}
+	if ex.Exists && !ex.Empty && !ex.IsGo {
+		return nil, &NotGoDirError{Dir: dir}
+	}
+	rep.emit(Event{Phase: PhaseResolve, Message: "choosing a download source"})
+	chans, err := in.plan(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	st, err := newStage(dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Version: req.Release.Version, Dir: dir, Replaced: ex.Version}
+	ok := false
+	defer func() {
+		if cerr := st.cleanup(); cerr != nil && ok {
+			res.Warnings = append(res.Warnings, "leftover temporary files: "+cerr.Error())
+		}
+	}()
+
+	var failures []error
+	for i, ch := range chans {
+		if i > 0 {
+			if err := st.reset(); err != nil {
+				return nil, err
+			}
+		}
+		rep.setChannel(ch.source, "")
+		m, err := in.fetchChannel(ctx, ch, req.Release, st, rep)
+		if err == nil {
+			res.Source, res.Mirror, res.URL = ch.source, m.Name, m.URL
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("install of %s cancelled: %w", req.Release.Version, ctx.Err())
+		}
+		failures = append(failures, fmt.Errorf("%s channel: %w", ch.source, err))
+		if i+1 < len(chans) {
+			rep.emit(Event{Phase: PhaseFailover, Source: ch.source, Err: err, Message: "trying the " + string(chans[i+1].source) + " channel"})
+		}
+	}
+	if res.Source == "" {
+		return nil, errors.Join(failures...)
+	}
+	res.Bytes = rep.bytesDone()
+	rep.mu.Lock()
+	res.Files = rep.files
+	rep.mu.Unlock()
+
+	rep.emit(Event{Phase: PhaseCheck, Message: "running bin/go version"})
+	if in.Platform == dist.Host() {
+		env := in.Environ
+		if env == nil {
+			env = os.Environ()
+		}
+		line, err := checkGoVersion(ctx, st.dir, req.Release.Version, in.Platform, env)
+		if err != nil {
+			return nil, err
+		}
+		res.GoVersion = line
+	} else {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("bin/go was not run: it is built for %s, not this machine", in.Platform))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("install of %s cancelled: %w", req.Release.Version, err)
+	}
+	rep.emit(Event{Phase: PhaseSwap, Message: "moving into " + dir})
+	warn, err := st.swap()
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	if warn != "" {
+		res.Warnings = append(res.Warnings, warn)
+	}
+	res.Duration = time.Since(start)
+	rep.emit(Event{Phase: PhaseDone, Source: res.Source, Mirror: res.Mirror, Done: res.Bytes, Total: res.Bytes, Files: res.Files, Message: res.GoVersion})
+	return res, nil
+}
+
+// plan lists the channels to try, in order, each with its mirrors ranked.
+func (in *Installer) plan(ctx context.Context, req Request) ([]channel, error) {
+	if in.Catalog == nil {
+		return nil, errors.New("toolchain: Installer has no catalogue")
+	}
+	src := req.Source
+	if src == "" {
+		src = SourceAuto
+	}
+	rel, p := req.Release, in.Platform
+	var chans []channel
+	var why []string
+	addArchive := func(entries []catalog.Entry) {
+		f, ok := rel.Archive(p)
+		if !ok {
+			why = append(why, fmt.Sprintf("the official index lists no %s archive for %s (or did not answer), so there is no SHA-256 to check an archive against", p, rel.Version))
+			return
+		}
+		ch := channel{source: SourceArchive, file: f}
+		for _, e := range entries {
+			ch.mirrors = append(ch.mirrors, mirror{Name: e.Name, URL: e.URL + f.Filename})
+		}
+		if len(ch.mirrors) == 0 {
+			why = append(why, "the catalogue lists no archive mirror")
+			return
+		}
+		chans = append(chans, ch)
+	}
+	addModule := func(entries []catalog.Entry) {
+		if in.SumDB == nil {
+			why = append(why, "the module channel needs a checksum database and none is configured")
+			return
+		}
+		if len(rel.Modules) > 0 && !rel.HasModule(p) {
+			why = append(why, fmt.Sprintf("the module proxy does not list %s for %s", rel.Version, p))
+			return
+		}
+		if dist.Compare(rel.Version, "go1.21rc1") < 0 {
+			why = append(why, fmt.Sprintf("%s predates the golang.org/toolchain module (Go 1.21)", rel.Version))
+			return
+		}
+		v := dist.ModuleVersion(rel.Version, p)
+		ch := channel{source: SourceModule}
+		for _, e := range entries {
+			ch.mirrors = append(ch.mirrors, mirror{Name: e.Name, URL: e.URL + "/" + dist.ToolchainModule + "/@v/" + v + ".zip"})
+			ch.proxies = append(ch.proxies, e.URL)
+		}
+		if len(ch.mirrors) == 0 {
+			why = append(why, "the catalogue lists no module proxy")
+			return
+		}
+		chans = append(chans, ch)
+	}
+	archives, proxies := in.Catalog.List(catalog.KindArchive), in.Catalog.List(catalog.KindProxy)
+	if req.Mirror != "" {
+		var errA, errP error
+		var a, pr catalog.Entry
+		if src != SourceModule {
+			a, errA = in.Catalog.Lookup(catalog.KindArchive, req.Mirror)
+		}
+		if src != SourceArchive {
+			pr, errP = in.Catalog.Lookup(catalog.KindProxy, req.Mirror)
+		}
+		archives, proxies = nil, nil
+		if src != SourceModule && errA == nil {
+			archives = []catalog.Entry{a}
+		}
+		if src != SourceArchive && errP == nil {
+			proxies = []catalog.Entry{pr}
+		}
+		if archives == nil && proxies == nil {
+			return nil, errors.Join(errA, errP)
+		}
+	}
+	switch src {
+	case SourceArchive:
+		addArchive(archives)
+	case SourceModule:
+		addModule(proxies)
+	default:
+		if archives != nil {
+			addArchive(archives)
+		}
+		if proxies != nil {
+			addModule(proxies)
+		}
+	}
+	if len(chans) == 0 {
+		return nil, fmt.Errorf("cannot install %s with --source %s: %s", rel.Version, src, strings.Join(why, "; "))
+	}
+	if in.RankTimeout >= 0 {
+		in.rank(ctx, chans)
+		if src == SourceAuto && len(chans) == 2 && better(chans[1].best, chans[0].best) {
+			chans[0], chans[1] = chans[1], chans[0]
+		}
+	}
+	return chans, nil
+}
+
+// better reports whether latency a beats b (-1 means no answer).
+func better(a, b time.Duration) bool {
+	if a < 0 {
+		return false
+	}
+	return b < 0 || a < b
+}
+
+// rank probes every mirror of every channel at once with a one-byte range
+// request and orders each channel's mirrors by how fast they answered.
+// Mirrors that answered 404 or with HTML go last (they are kept: the probe
+// may have been unlucky, and the download fails over quickly anyway).
+func (in *Installer) rank(ctx context.Context, chans []channel) {
+	timeout := in.RankTimeout
+	if timeout == 0 {
+		timeout = 3 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type result struct {
+		ch, m int
+		lat   time.Duration // -1: failed
+	}
+	results := make(chan result)
+	n := 0
+	for ci := range chans {
+		for mi := range chans[ci].mirrors {
+			n++
+			go func(ci, mi int) {
+				results <- result{ci, mi, probeLatency(ctx, in.Client, chans[ci].mirrors[mi].URL)}
+			}(ci, mi)
+		}
+	}
+	lat := make([][]time.Duration, len(chans))
+	for ci := range chans {
+		lat[ci] = make([]time.Duration, len(chans[ci].mirrors))
+	}
+	for range n {
+		r := <-results
+		lat[r.ch][r.m] = r.lat
+	}
+	for ci := range chans {
+		ch := &chans[ci]
+		idx := make([]int, len(ch.mirrors))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return better(lat[ci][idx[a]], lat[ci][idx[b]]) })
+		ms := make([]mirror, len(idx))
+		var ps []string
+		for i, j := range idx {
+			ms[i] = ch.mirrors[j]
+			if ch.proxies != nil {
+				ps = append(ps, ch.proxies[j])
+			}
+		}
+		ch.mirrors, ch.best = ms, lat[ci][idx[0]]
+		if ch.proxies != nil {
+			ch.proxies = ps
+		}
+	}
+}
+
+// probeLatency is the time to the first response of a one-byte range
+// request, or -1 if the answer shows the file is not there.
+func probeLatency(ctx context.Context, client *http.Client, url string) time.Duration {
+	t0 := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return -1
+	}
+	req.Header.Set("Range", "bytes=0-0")
+	resp, err := client.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<10))
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+		return -1
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return -1
+	}
+	return time.Since(t0)
+}
+
+// contentError marks a download whose bytes were wrong (bad checksum,
+// hostile or corrupt archive): the mirrors that served it are skipped on
+// the next attempt.
+type contentError struct{ err error }
+
+func (e contentError) Error() string { return e.err.Error() }
+func (e contentError) Unwrap() error { return e.err }
+
+// fetchChannel downloads and unpacks through one channel, failing over
+// between its mirrors, and returns the mirror that served the good copy.
+func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, st *stage, rep *reporter) (mirror, error) {
+	bad := make([]bool, len(ch.mirrors))
+	var failures []MirrorError
+	var hashc chan hashResult
+	if ch.source == SourceModule {
+		// The checksum database lookup runs while the zip downloads.
+		hashc = make(chan hashResult, 1)
+		go func() {
+			h, err := in.SumDB.ZipHash(ctx, ch.proxies[0], dist.ToolchainModule, dist.ModuleVersion(rel.Version, in.Platform))
+			hashc <- hashResult{h, err}
+		}()
+	}
+	var want *hashResult
+	for attempt := 0; ; attempt++ {
+		var ms []mirror
+		var idx []int
+		for i, m := range ch.mirrors {
+			if !bad[i] {
+				ms = append(ms, m)
+				idx = append(idx, i)
+			}
+		}
+		if len(ms) == 0 {
+			return mirror{}, &AllMirrorsFailedError{Failures: failures}
+		}
+		if attempt > 0 {
+			if err := st.reset(); err != nil {
+				return mirror{}, err
+			}
+		}
+		cfg := fetchConfig{client: in.Client, stall: in.StallTimeout, attempts: in.Attempts, backoff: in.Backoff, size: -1, rep: rep}
+		var s *stream
+		var err error
+		switch ch.source {
+		case SourceArchive:
+			cfg.size = ch.file.Size
+			if cfg.size <= 0 {
+				cfg.size = -1
+			}
+			rep.startDownload(cfg.size)
+			s = newStream(ctx, cfg, ms)
+			err = in.fetchArchive(ctx, s, ch.file, rel, st, rep)
+		case SourceModule:
+			rep.startDownload(-1)
+			cfg.magic = []byte("PK\x03\x04")
+			s = newStream(ctx, cfg, ms)
+			err = in.fetchModule(ctx, s, rel, st, rep, hashc, &want)
+		}
+		s.Close()
+		if err == nil {
+			return s.Mirror(), nil
+		}
+		if ctx.Err() != nil {
+			return mirror{}, ctx.Err()
+		}
+		var ce contentError
+		if !errors.As(err, &ce) {
+			return mirror{}, err
+		}
+		// Blame every mirror that contributed bytes.
+		served := s.Served()
+		if len(served) == 0 {
+			served = []int{0}
+		}
+		for _, i := range served {
+			bad[idx[i]] = true
+			failures = append(failures, MirrorError{Mirror: ms[i].Name, Err: ce.err})
+			rep.emit(Event{Phase: PhaseFailover, Mirror: ms[i].Name, URL: ms[i].URL, Err: ce.err})
+		}
+		var all *AllMirrorsFailedError
+		if errors.As(err, &all) {
+			failures = append(failures, all.Failures...)
+		}
+	}
+}
+
+type hashResult struct {
+	h1  string
+	err error
+}
+
+// fetchArchive streams an official archive through SHA-256 into the
+// unpacker; the hash is compared once the last byte has gone through both.
+func (in *Installer) fetchArchive(ctx context.Context, s *stream, f File, rel Release, st *stage, rep *reporter) error {
+	want, err := hex.DecodeString(f.SHA256)
+	if err != nil || len(want) != sha256.Size {
+		return fmt.Errorf("the release index gives no valid SHA-256 for %s; refusing to install an unverified archive", f.Filename)
+	}
+	h := sha256.New()
+	src := io.TeeReader(s, h)
+	t := newTree(st.dir, "go/", in.Limits, rep)
+	if strings.HasSuffix(f.Filename, ".zip") {
+		s.cfg.magic = []byte("PK\x03\x04")
+		zf, err := st.tempFile(".zip")
+		if err != nil {
+			return err
+		}
+		defer zf.Close()
+		n, err := io.Copy(zf, src)
+		if err != nil {
+			return err
+		}
+		rep.flush(PhaseDownload)
+		if err := checkSum(h, want, f.Filename); err != nil {
+			return err
+		}
+		rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches the official index"})
+		if _, err := unpackZip(ctx, zf, n, t, false); err != nil {
+			return unpackErr(err)
+		}
+		rep.flush(PhaseUnpack)
+		return nil
+	}
+	s.cfg.magic = []byte{0x1f, 0x8b}
+	if err := unpackTarGz(ctx, src, t); err != nil {
+		return unpackErr(err)
+	}
+	rep.flush(PhaseDownload)
+	rep.flush(PhaseUnpack)
+	if err := checkSum(h, want, f.Filename); err != nil {
+		return err
+	}
+	rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches the official index"})
+	return nil
+}
+
+func checkSum(h hash.Hash, want []byte, name string) error {
+	if got := h.Sum(nil); string(got) != string(want) {
+		return contentError{fmt.Errorf("checksum mismatch for %s: got SHA-256 %x, the official index says %x", name, got, want)}
+	}
+	return nil
+}
+
+// unpackErr turns what the unpacker found wrong with the bytes (hostile
+// entries, corruption) into a content error so the next mirror is tried;
+// network and disk errors pass through.
+func unpackErr(err error) error {
+	var all *AllMirrorsFailedError
+	var ee *EntryError
+	switch {
+	case errors.As(err, &all), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.As(err, &ee), errors.Is(err, errNotArchive):
+		return contentError{err}
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return err // the disk, not the download
+	}
+	// gzip/tar/zip format errors, CRC failures, truncation.
+	return contentError{err}
+}
+
+// fetchModule downloads the toolchain module zip to a temporary file beside
+// the target (a zip needs random access), checks it with the go command's
+// module-zip rules, unpacks it in parallel while hashing every file, and
+// compares the resulting h1 hash with the checksum database's.
+func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, hashc chan hashResult, want **hashResult) error {
+	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
+	zf, err := st.tempFile(".zip")
+	if err != nil {
+		return err
+	}
+	defer zf.Close()
+	buf := make([]byte, 256<<10)
+	n, err := io.CopyBuffer(onlyWriter{zf}, s, buf)
+	if err != nil {
+		return err
+	}
+	rep.flush(PhaseDownload)
+	if *want == nil {
+		select {
+		case r := <-hashc:
+			*want = &r
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if (*want).err != nil {
+		return fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, (*want).err)
+	}
+	mv := module.Version{Path: dist.ToolchainModule, Version: modVersion}
+	if _, err := modzip.CheckZip(mv, zf.Name()); err != nil {
+		return contentError{fmt.Errorf("the module zip breaks the module zip rules: %w", err)}
+	}
+	prefix := dist.ModuleZipPrefix(rel.Version, in.Platform)
+	t := newTree(st.dir, prefix, in.Limits, rep)
+	hashes, err := unpackZip(ctx, zf, n, t, true)
+	if err != nil {
+		return unpackErr(err)
+	}
+	rep.flush(PhaseUnpack)
+	if got := hashes.h1(); got != (*want).h1 {
+		return contentError{fmt.Errorf("module zip hash %s does not match the checksum database's %s: the proxy served a tampered or corrupt toolchain", got, (*want).h1)}
+	}
+	rep.emit(Event{Phase: PhaseVerify, Message: "h1 hash matches the checksum database"})
+	return nil
+}
+
+// h1 is golang.org/x/mod/sumdb/dirhash.Hash1 over the zip's entries: the
+// SHA-256 of the sorted lines "<hex sha256 of file>  <name>\n".
+func (z zipHashes) h1() string {
+	names := make([]string, 0, len(z))
+	for n := range z {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		sum := z[n]
+		fmt.Fprintf(h, "%x  %s\n", sum[:], n)
+	}
+	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+}

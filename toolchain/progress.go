@@ -1,0 +1,181 @@
+package toolchain
+
+import (
+	"sync"
+	"time"
+)
+
+// Phase names a step of an installation, in the order they happen.
+type Phase string
+
+const (
+	// PhaseResolve: choosing the channel and ranking its mirrors.
+	PhaseResolve Phase = "resolve"
+	// PhaseConnect: opening a download from Event.Mirror.
+	PhaseConnect Phase = "connect"
+	// PhaseDownload: bytes arriving; Done, Total and Rate are set.
+	PhaseDownload Phase = "download"
+	// PhaseFailover: Event.Mirror failed for Event.Err; the next is tried.
+	PhaseFailover Phase = "failover"
+	// PhaseVerify: the checksum is being compared.
+	PhaseVerify Phase = "verify"
+	// PhaseUnpack: files written so far are in Event.Files.
+	PhaseUnpack Phase = "unpack"
+	// PhaseCheck: the staged bin/go is being run.
+	PhaseCheck Phase = "check"
+	// PhaseSwap: the staged toolchain is being moved into place.
+	PhaseSwap Phase = "swap"
+	// PhaseDone: the install finished; Event.Message is the go version line.
+	PhaseDone Phase = "done"
+)
+
+// Event is one progress report. Fields not meaningful for a phase are zero.
+type Event struct {
+	Phase  Phase
+	Source Source // archive or module, once chosen
+	Mirror string // the mirror's catalogue name (or URL)
+	URL    string // what is being fetched
+	// Done and Total count downloaded bytes; Total is -1 when unknown.
+	Done, Total int64
+	// Rate is the average download rate in bytes per second.
+	Rate float64
+	// Files counts files unpacked so far.
+	Files int
+	// Err is why a mirror was abandoned (PhaseFailover).
+	Err error
+	// Message is a human-readable detail (the go version line on PhaseDone).
+	Message string
+}
+
+// reporter serialises and throttles events for a Progress callback, so the
+// callback never runs concurrently with itself and a fast local download does
+// not flood a terminal (or a TUI's message queue) with thousands of updates.
+type reporter struct {
+	fn       func(Event)
+	interval time.Duration
+
+	mu       sync.Mutex
+	last     time.Time
+	source   Source
+	mirror   string
+	start    time.Time
+	done     int64
+	total    int64
+	files    int
+	lastSent map[Phase]time.Time
+}
+
+func newReporter(fn func(Event)) *reporter {
+	return &reporter{fn: fn, interval: 100 * time.Millisecond, total: -1, lastSent: map[Phase]time.Time{}}
+}
+
+// emit sends a phase change (never throttled).
+func (r *reporter) emit(e Event) {
+	if r == nil || r.fn == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.Source == "" {
+		e.Source = r.source
+	}
+	r.fn(e)
+}
+
+// setChannel records the channel and mirror later events are attributed to.
+func (r *reporter) setChannel(s Source, mirror string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.source, r.mirror = s, mirror
+	r.mu.Unlock()
+}
+
+// startDownload resets byte counters for a fresh download of total bytes.
+func (r *reporter) startDownload(total int64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.start, r.done, r.total, r.files = time.Now(), 0, total, 0
+	r.mu.Unlock()
+}
+
+// addBytes counts downloaded bytes and reports at most every interval.
+func (r *reporter) addBytes(n int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done += int64(n)
+	r.maybeSend(PhaseDownload, false)
+}
+
+// addFiles counts unpacked files and reports at most every interval.
+func (r *reporter) addFiles(n int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.files += n
+	r.maybeSend(PhaseUnpack, false)
+}
+
+// flush sends the final counters of a phase regardless of throttling.
+func (r *reporter) flush(p Phase) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.maybeSend(p, true)
+}
+
+func (r *reporter) maybeSend(p Phase, force bool) {
+	if r.fn == nil {
+		return
+	}
+	now := time.Now()
+	if !force && now.Sub(r.lastSent[p]) < r.interval {
+		return
+	}
+	r.lastSent[p] = now
+	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files}
+	if el := now.Sub(r.start).Seconds(); el > 0 {
+		e.Rate = float64(r.done) / el
+	}
+	r.fn(e)
+}
+
+// setTotal records a download size learnt from the server.
+func (r *reporter) setTotal(n int64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.total = n
+	r.mu.Unlock()
+}
+
+// sourceOf is the channel in use.
+func (r *reporter) sourceOf() Source {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.source
+}
+
+// bytesDone is the byte count so far.
+func (r *reporter) bytesDone() int64 {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done
+}

@@ -1,0 +1,210 @@
+package toolchain
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sync"
+)
+
+// Tuning for unpackTarGz. Files up to inlineMax are read into memory and
+// handed to the write pool, so that decompression (this goroutine) and the
+// kernel's file creation (the workers) run on different cores; larger files
+// are streamed to disk directly. inFlightMax bounds the memory held by
+// queued files, keeping peak RSS well under 64 MB.
+const (
+	inlineMax   = 4 << 20
+	inFlightMax = 16 << 20
+	smallBuf    = 64 << 10
+)
+
+var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallBuf); return &b }}
+
+// byteBudget is a counting semaphore over bytes held by queued writes.
+type byteBudget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	used int64
+	max  int64
+}
+
+func newByteBudget(max int64) *byteBudget {
+	b := &byteBudget{max: max}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// acquire waits until n bytes fit, or until stop returns true.
+func (b *byteBudget) acquire(n int64, stop func() bool) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used > 0 && b.used+n > b.max {
+		if stop() {
+			return false
+		}
+		b.cond.Wait()
+	}
+	b.used += n
+	return true
+}
+
+func (b *byteBudget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// unpackTarGz reads a gzip-compressed tar stream into t, reading r to its
+// end so that a hash computed over r covers every byte.
+func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return fmt.Errorf("%w: the download is not a gzip-compressed tar file (%v)", errNotArchive, err)
+	}
+	tr := tar.NewReader(zr)
+	pool := newWritePool(ctx, 0)
+	budget := newByteBudget(inFlightMax)
+	// A failed worker must not leave acquire waiting forever.
+	stopWait := context.AfterFunc(ctx, func() { budget.cond.Broadcast() })
+	defer stopWait()
+	stop := func() bool { return pool.failed() != nil }
+
+	streamBuf := make([]byte, 256<<10)
+	err = func() error {
+		for {
+			if err := pool.failed(); err != nil {
+				return err
+			}
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading the archive: %w", err)
+			}
+			rel, err := entryPath(hdr.Name, t.prefix)
+			if err != nil {
+				return err
+			}
+			if rel == "" {
+				if hdr.Typeflag == tar.TypeDir {
+					continue
+				}
+				return entryErr(hdr.Name, "the archive's root is not a directory")
+			}
+			switch hdr.Typeflag {
+			case tar.TypeDir:
+				if err := t.register(hdr.Name, rel, 'd', 0); err != nil {
+					return err
+				}
+				if err := t.mkdirAll(rel); err != nil {
+					return err
+				}
+			case tar.TypeReg, tar.TypeRegA:
+				if err := t.register(hdr.Name, rel, 'f', hdr.Size); err != nil {
+					return err
+				}
+				if err := t.mkdirAll(path.Dir(rel)); err != nil {
+					return err
+				}
+				if err := writeTarFile(t, pool, budget, stop, tr, hdr, rel, streamBuf); err != nil {
+					return err
+				}
+			case tar.TypeSymlink:
+				if err := t.addLink(hdr.Name, rel, hdr.Linkname, false); err != nil {
+					return err
+				}
+			case tar.TypeLink:
+				if err := t.addLink(hdr.Name, rel, hdr.Linkname, true); err != nil {
+					return err
+				}
+			case tar.TypeXGlobalHeader:
+				// Metadata for the whole archive (git's commit id); nothing to write.
+			case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+				return entryErr(hdr.Name, "device files and FIFOs are not allowed in a Go toolchain")
+			default:
+				return entryErr(hdr.Name, "unsupported entry type %q", hdr.Typeflag)
+			}
+		}
+	}()
+	if werr := pool.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	if err := t.finishLinks(); err != nil {
+		return err
+	}
+	// Consume the tar padding and the gzip trailer (whose CRC the reader
+	// checks) and anything after it, so the caller's hash sees every byte.
+	if _, err := io.CopyBuffer(io.Discard, zr, streamBuf); err != nil {
+		return fmt.Errorf("reading the end of the archive: %w", err)
+	}
+	if _, err := io.CopyBuffer(io.Discard, br, streamBuf); err != nil {
+		return err
+	}
+	return nil
+}
+
+func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, tr *tar.Reader, hdr *tar.Header, rel string, streamBuf []byte) error {
+	dst := t.path(rel)
+	perm := filePerm(rel, hdr.FileInfo().Mode())
+	if hdr.Size > inlineMax {
+		if err := createFile(dst, perm, nil, io.LimitReader(tr, hdr.Size), streamBuf); err != nil {
+			return readOrWriteErr(hdr.Name, err)
+		}
+		t.rep.addFiles(1)
+		return nil
+	}
+	if !budget.acquire(hdr.Size, stop) {
+		return pool.failed()
+	}
+	var data []byte
+	var pooled *[]byte
+	if hdr.Size <= smallBuf {
+		pooled = smallBufs.Get().(*[]byte)
+		data = (*pooled)[:hdr.Size]
+	} else {
+		data = make([]byte, hdr.Size)
+	}
+	if _, err := io.ReadFull(tr, data); err != nil {
+		budget.release(hdr.Size)
+		return readOrWriteErr(hdr.Name, err)
+	}
+	size := hdr.Size
+	name := hdr.Name
+	return pool.submit(func() error {
+		var err error
+		if pool.failed() == nil {
+			err = createFile(dst, perm, data, nil, nil)
+		}
+		if pooled != nil {
+			smallBufs.Put(pooled)
+		}
+		budget.release(size)
+		if err != nil {
+			return readOrWriteErr(name, err)
+		}
+		if pool.failed() == nil {
+			t.rep.addFiles(1)
+		}
+		return nil
+	})
+}
+
+// readOrWriteErr names the entry in an I/O error, keeping the cause
+// (a network error, a cancelled context, a full disk) unwrappable.
+func readOrWriteErr(name string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("archive entry %q is truncated: %w", name, err)
+	}
+	return fmt.Errorf("archive entry %q: %w", name, err)
+}
