@@ -4,9 +4,9 @@ import "strings"
 
 // shQuote quotes s as one word for every POSIX-family shell gosetup writes
 // for (sh, dash, bash, ksh, zsh): single quotes, in which nothing is special,
-// with each ' written as \' between quoted runs. It never emits an empty ''
-// next to a quote, which zsh's RC_QUOTES option would read as a quote
-// character.
+// with each ' written as \' between quoted runs. It never emits an empty pair of
+// quotes next to a quote, which zsh's RC_QUOTES option would read as a
+// quote character.
 func shQuote(s string) string {
 	if s == "" {
 		return "''"

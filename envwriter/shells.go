@@ -90,4 +90,3 @@ func lookPathIn(pathList string) func(string) (string, error) {
 		return "", fs.ErrNotExist
 	}
 }
-

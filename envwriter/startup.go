@@ -61,12 +61,14 @@ func StartupFiles(e Env) []Target {
 	return t
 }
 
-// sourceBlock is the managed block's body for a startup file.
+// sourceBlock is the managed block's body for a startup file. The source
+// line ends in a comment so that in a file with CRLF line endings the CR
+// falls into the comment instead of breaking the command.
 func sourceBlock(script string, fish bool) []string {
 	if fish {
 		return []string{
 			"# Go settings and PATH from gosetup; undo with: gosetup uninstall",
-			"if test -f " + fishQuote(script) + "; source " + fishQuote(script) + "; end",
+			"if test -f " + fishQuote(script) + "; source " + fishQuote(script) + "; end # gosetup",
 		}
 	}
 	return []string{
