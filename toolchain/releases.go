@@ -32,8 +32,10 @@ const (
 // Finder discovers releases from the catalogue's release indexes and module
 // proxies.
 type Finder struct {
-	Client   *http.Client // from internal/httpx
-	Catalog  *catalog.Catalog
+	Client  *http.Client // from internal/httpx
+	Catalog *catalog.Catalog
+	// Platform is the platform the caller will install for; Releases warns
+	// when the sources that answered serve nothing for it.
 	Platform dist.Platform
 	// Proxy, when set, restricts the module-list query to this GOPROXY
 	// base URL (a --mirror choice or the user's own GOPROXY).
@@ -47,6 +49,12 @@ type Finder struct {
 	// Stagger is the head start each source gets before the next is asked
 	// too (0: DefaultStagger; negative: ask all at once).
 	Stagger time.Duration
+
+	// OnSource, if set, is told as each source finishes: err is nil for
+	// the one that answered, else why it failed (context.Canceled for a
+	// source dropped because another won). It lets a UI show sources live.
+	// It is called from several goroutines at once.
+	OnSource func(kind catalog.Kind, e catalog.Entry, err error)
 }
 
 // ReleaseSet is what the sources know, merged.
@@ -138,13 +146,13 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 	idxCh := make(chan indexResult, 1)
 	modCh := make(chan modResult, 1)
 	go func() {
-		rels, src, fails := race(idxCtx, catalog.KindIndex, indexes, stagger, timeout, func(ctx context.Context, e catalog.Entry) ([]Release, error) {
+		rels, src, fails := race(idxCtx, catalog.KindIndex, indexes, stagger, timeout, f.OnSource, func(ctx context.Context, e catalog.Entry) ([]Release, error) {
 			return fetchIndex(ctx, client, e.URL)
 		})
 		idxCh <- indexResult{rels, src, fails}
 	}()
 	go func() {
-		mods, src, fails := race(modCtx, catalog.KindProxy, proxies, stagger, timeout, func(ctx context.Context, e catalog.Entry) (map[string][]string, error) {
+		mods, src, fails := race(modCtx, catalog.KindProxy, proxies, stagger, timeout, f.OnSource, func(ctx context.Context, e catalog.Entry) (map[string][]string, error) {
 			return fetchModuleList(ctx, client, e.URL)
 		})
 		modCh <- modResult{mods, src, fails}
@@ -213,6 +221,9 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 			"; using the release index only (no module channel)")
 	}
 	set.Releases = merge(idx.rels, mod.mods)
+	if f.Platform.OS != "" && len(set.Installable(f.Platform, true)) == 0 {
+		set.Warnings = append(set.Warnings, fmt.Sprintf("the sources that answered offer no Go release for %s", f.Platform))
+	}
 	return set, nil
 }
 
@@ -255,7 +266,7 @@ func orDefault(d, def time.Duration) time.Duration {
 // returns the first success, cancelling the others. With no success it
 // returns the zero T and every source's failure.
 func race[T any](ctx context.Context, kind catalog.Kind, entries []catalog.Entry, stagger, timeout time.Duration,
-	fetch func(context.Context, catalog.Entry) (T, error)) (T, catalog.Entry, []*SourceError) {
+	report func(catalog.Kind, catalog.Entry, error), fetch func(context.Context, catalog.Entry) (T, error)) (T, catalog.Entry, []*SourceError) {
 	var zero T
 	if len(entries) == 0 {
 		return zero, catalog.Entry{}, nil
@@ -283,6 +294,9 @@ func race[T any](ctx context.Context, kind catalog.Kind, entries []catalog.Entry
 			v, err := fetch(rctx, entries[i])
 			if err != nil && rctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 				err = fmt.Errorf("no answer within %s: %w", timeout, err)
+			}
+			if report != nil {
+				report(kind, entries[i], err)
 			}
 			results <- result{i, v, err}
 		}()

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gosetup/gosetup/internal/catalog"
+	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/httpx"
 )
 
@@ -269,5 +271,34 @@ func TestReleasesSendUserAgent(t *testing.T) {
 	}
 	if got := <-ua; !strings.HasPrefix(got, "gosetup/") {
 		t.Errorf("User-Agent = %q", got)
+	}
+}
+
+func TestReleasesOnSourceAndPlatformWarning(t *testing.T) {
+	bad, idx, prx := statusServer(t, 500, ""), indexServer(t), proxyServer(t)
+	f := finder(t, testCatalog(t, []string{bad.URL + "/dl/", idx.URL + "/dl/"}, []string{prx.URL}))
+	f.Platform = dist.Platform{OS: "plan9", Arch: "mips"}
+	var mu sync.Mutex
+	events := map[string]string{}
+	f.OnSource = func(k catalog.Kind, e catalog.Entry, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		msg := "ok"
+		if err != nil {
+			msg = err.Error()
+		}
+		events[string(k)+" "+e.Name] = msg
+	}
+	set, err := f.Releases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if events["index index1"] != "ok" || events["proxy proxy0"] != "ok" || !strings.Contains(events["index index0"], "500") {
+		t.Errorf("events = %v", events)
+	}
+	if len(set.Warnings) != 1 || !strings.Contains(set.Warnings[0], "no Go release for plan9/mips") {
+		t.Errorf("warnings = %q", set.Warnings)
 	}
 }
