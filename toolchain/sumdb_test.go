@@ -378,10 +378,17 @@ func TestZipHashRealNetwork(t *testing.T) {
 	s := &SumDB{Client: testClient(t), Catalog: catalog.Default(), CacheDir: t.TempDir()}
 	// sum.golang.org is append-only: this line can never change.
 	const want = "h1:Hdh4VJAlDWzMnhKpqDwqJJr+sE7NgsJ86dyR4wrv2oY="
+	start := time.Now()
 	got, err := s.ZipHash(context.Background(), proxy, dist.ToolchainModule, "v0.0.1-go1.22.12.linux-amd64")
 	if err != nil || got != want {
 		t.Fatalf("ZipHash via %s = %q, %v; want %s", proxy, got, err, want)
 	}
+	cold := time.Since(start)
+	start = time.Now()
+	if got, err := s.ZipHash(context.Background(), proxy, dist.ToolchainModule, "v0.0.1-go1.22.12.linux-amd64"); err != nil || got != want {
+		t.Fatalf("cached ZipHash = %q, %v", got, err)
+	}
+	t.Logf("ZipHash cold %s, with the verified cache %s", cold, time.Since(start))
 	// The real Finder against the same proxy, module channel only.
 	f := &Finder{Client: testClient(t), Catalog: catalog.Default(), Platform: linuxAMD64, Proxy: proxy, Grace: 3 * time.Second}
 	set, err := f.Releases(context.Background())
