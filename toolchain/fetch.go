@@ -104,6 +104,7 @@ type stream struct {
 	validator string // ETag or Last-Modified of the current mirror's file
 	valFrom   int    // mirror index the validator came from
 	connected bool   // the connect event was sent for cur
+	eof       bool   // the whole file has been delivered
 }
 
 func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
@@ -157,6 +158,9 @@ func (s *stream) closeBody() {
 }
 
 func (s *stream) Read(p []byte) (int, error) {
+	if s.eof {
+		return 0, io.EOF
+	}
 	for {
 		if err := s.ctx.Err(); err != nil {
 			s.closeBody()
@@ -189,6 +193,7 @@ func (s *stream) Read(p []byte) (int, error) {
 				continue
 			}
 			s.closeBody()
+			s.eof = true
 			return 0, io.EOF
 		}
 		if err == nil {
@@ -371,6 +376,8 @@ func (s *stream) checkResponse(resp *http.Response) error {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 		// A failing server: the next mirror is likely faster than waiting.
 		return permanent("server error (%s)", resp.Status)
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+		return permanent("cannot resume at byte %d (%s): its copy is shorter", s.off, resp.Status)
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusPartialContent:
 	default:
 		return permanent("unexpected response %s", resp.Status)

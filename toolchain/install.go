@@ -450,23 +450,30 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 		if ctx.Err() != nil {
 			return mirror{}, ctx.Err()
 		}
+		// Mirrors the stream gave up on stay abandoned.
+		failures = append(failures, s.failures...)
+		for i, d := range s.dead {
+			if d {
+				bad[idx[i]] = true
+			}
+		}
 		var ce contentError
 		if !errors.As(err, &ce) {
+			var all *AllMirrorsFailedError
+			if errors.As(err, &all) {
+				return mirror{}, &AllMirrorsFailedError{Failures: failures}
+			}
 			return mirror{}, err
 		}
-		// Blame every mirror that contributed bytes.
+		// Blame every mirror that contributed bytes to the bad copy.
 		served := s.Served()
-		if len(served) == 0 {
-			served = []int{0}
-		}
 		for _, i := range served {
 			bad[idx[i]] = true
 			failures = append(failures, MirrorError{Mirror: ms[i].Name, Err: ce.err})
 			rep.emit(Event{Phase: PhaseFailover, Mirror: ms[i].Name, URL: ms[i].URL, Err: ce.err})
 		}
-		var all *AllMirrorsFailedError
-		if errors.As(err, &all) {
-			failures = append(failures, all.Failures...)
+		if len(served) == 0 {
+			return mirror{}, err
 		}
 	}
 }

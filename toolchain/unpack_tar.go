@@ -66,6 +66,10 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 	br := bufio.NewReaderSize(r, 256<<10)
 	zr, err := gzip.NewReader(br)
 	if err != nil {
+		var all *AllMirrorsFailedError
+		if errors.As(err, &all) || ctx.Err() != nil {
+			return err
+		}
 		return fmt.Errorf("%w: the download is not a gzip-compressed tar file (%v)", errNotArchive, err)
 	}
 	tr := tar.NewReader(zr)

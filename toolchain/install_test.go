@@ -1,0 +1,376 @@
+package toolchain
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// archiveSetup serves archive from each mirror, using wrap (per mirror,
+// may be nil) to misbehave.
+func archiveSetup(t *testing.T, e *env, archive []byte, wraps ...func(w http.ResponseWriter, r *http.Request, serve func())) ([]*fileServer, Release) {
+	rel := testRelease(instVersion, e.p, archive)
+	files := map[string][]byte{"/" + rel.Files[0].Filename: archive}
+	var srvs []*fileServer
+	for i, w := range wraps {
+		s := newFileServer(t, files, w)
+		e.addArchive("m"+string(rune('a'+i)), s.URL)
+		srvs = append(srvs, s)
+	}
+	return srvs, rel
+}
+
+func goodArchive(t *testing.T, e *env) []byte {
+	return makeTarGz(t, withRoot("go/", fakeToolchain(instVersion, e.p)))
+}
+
+func TestInstallArchive(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	_, rel := archiveSetup(t, e, archive, nil)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "sub", "go")
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceArchive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Source != SourceArchive || res.Mirror != "ma" || res.Bytes != int64(len(archive)) || res.Files < 150 {
+		t.Errorf("result %+v", res)
+	}
+	if want := "go version " + instVersion + " " + e.p.String(); res.GoVersion != want {
+		t.Errorf("GoVersion %q, want %q", res.GoVersion, want)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "bin", "go"))
+	if err != nil || fi.Mode()&0o111 == 0 {
+		t.Fatalf("bin/go: %v %v", fi, err)
+	}
+	big, err := os.ReadFile(filepath.Join(dir, "pkg", "tool", e.p.OS+"_"+e.p.Arch, "big"))
+	if err != nil || len(big) < inlineMax {
+		t.Fatalf("big file: %d bytes, %v", len(big), err)
+	}
+	assertClean(t, filepath.Join(parent, "sub"), "go")
+	var phases []Phase
+	for _, ev := range e.events {
+		if len(phases) == 0 || phases[len(phases)-1] != ev.Phase {
+			phases = append(phases, ev.Phase)
+		}
+	}
+	got := ""
+	for _, p := range phases {
+		got += string(p) + " "
+	}
+	for _, want := range []Phase{PhaseResolve, PhaseConnect, PhaseDownload, PhaseVerify, PhaseCheck, PhaseSwap, PhaseDone} {
+		if !strings.Contains(got, string(want)) {
+			t.Errorf("no %s event in %s", want, got)
+		}
+	}
+}
+
+func TestInstallReplacesExisting(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	os.WriteFile(filepath.Join(dir, "old-only"), []byte("x"), 0o644)
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Replaced != "go1.21.0" {
+		t.Errorf("Replaced = %q", res.Replaced)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "old-only")); !os.IsNotExist(err) {
+		t.Errorf("old file survived the swap: %v", err)
+	}
+	v, _ := os.ReadFile(filepath.Join(dir, "VERSION"))
+	if !strings.HasPrefix(string(v), instVersion) {
+		t.Errorf("VERSION %q", v)
+	}
+	assertClean(t, parent, "go")
+}
+
+func TestInstallWrongGoVersionRestoresExisting(t *testing.T) {
+	e := newEnv(t)
+	// The archive's bin/go claims to be another version.
+	es := fakeToolchain(instVersion, e.p)
+	es[1].Body = goScript("go1.19.1", e.p)
+	_, rel := archiveSetup(t, e, makeTarGz(t, withRoot("go/", es)), nil)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	before := snapshot(t, dir)
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
+	var ce *CheckError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "go1.19.1") {
+		t.Fatalf("err = %v, want a CheckError naming go1.19.1", err)
+	}
+	assertSame(t, before, snapshot(t, dir))
+	assertClean(t, parent, "go")
+}
+
+func TestInstallBrokenGoBinary(t *testing.T) {
+	e := newEnv(t)
+	es := fakeToolchain(instVersion, e.p)
+	es[1].Body = "#!/bin/sh\nexit 3\n"
+	_, rel := archiveSetup(t, e, makeTarGz(t, withRoot("go/", es)), nil)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
+	var ce *CheckError
+	if !errors.As(err, &ce) || ce.Err == nil {
+		t.Fatalf("err = %v, want a CheckError with the run failure", err)
+	}
+	assertClean(t, parent)
+}
+
+func assertSame(t testing.TB, before, after map[string]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Fatalf("target changed: %d entries before, %d after", len(before), len(after))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Fatalf("target changed at %s: %q -> %q", k, v, after[k])
+		}
+	}
+}
+
+func TestInstallRefusesNonGoDir(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "thesis.tex"), []byte("precious"), 0o644)
+	before := snapshot(t, dir)
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
+	var ng *NotGoDirError
+	if !errors.As(err, &ng) {
+		t.Fatalf("err = %v, want NotGoDirError", err)
+	}
+	assertSame(t, before, snapshot(t, dir))
+}
+
+// Each misbehaving first mirror must be abandoned for the good second one.
+func TestArchiveFailover(t *testing.T) {
+	archive := makeTarGz(t, withRoot("go/", fakeToolchain(instVersion, dist.Host())))
+	corrupt := retimed(archive)
+	garbled := append([]byte(nil), archive...)
+	garbled[len(garbled)/2] ^= 0xff
+	cases := map[string]func(w http.ResponseWriter, r *http.Request, serve func()){
+		"404": func(w http.ResponseWriter, r *http.Request, serve func()) { http.NotFound(w, r) },
+		"500": func(w http.ResponseWriter, r *http.Request, serve func()) { http.Error(w, "boom", 500) },
+		"html": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte("<!doctype html><title>Mirror maintenance</title>"))
+		},
+		"html-as-octet-stream": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write([]byte("<!doctype html><title>Mirror maintenance</title>"))
+		},
+		"hang-before-headers": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		},
+		"stall-mid-body": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Header().Set("Content-Length", itoa(len(archive)))
+			w.Write(archive[:1000])
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		},
+		"corrupt-deflate": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Write(garbled)
+		},
+		"size-mismatch": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Write(append(append([]byte(nil), archive...), 0))
+		},
+		"checksum-mismatch": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write(corrupt)
+		},
+	}
+	for name, bad := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			_, rel := archiveSetup(t, e, archive, bad, nil)
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "go")
+			in := e.installer()
+			in.RankTimeout = -1 // keep the bad mirror first
+			res, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceArchive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Mirror != "mb" {
+				t.Errorf("served by %q, want mb", res.Mirror)
+			}
+			if f := e.failovers(); len(f) == 0 || f[0] != "ma" {
+				t.Errorf("failover events %v, want ma first", f)
+			}
+			assertClean(t, parent, "go")
+		})
+	}
+}
+
+// With every mirror bad, the install fails, says why per mirror, and
+// leaves the existing installation alone.
+func TestArchiveAllMirrorsFail(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	corrupt := retimed(archive)
+	_, rel := archiveSetup(t, e, archive,
+		func(w http.ResponseWriter, r *http.Request, serve func()) { http.NotFound(w, r) },
+		func(w http.ResponseWriter, r *http.Request, serve func()) { w.Write(corrupt) })
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	before := snapshot(t, dir)
+	in := e.installer()
+	in.RankTimeout = -1
+	_, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceArchive})
+	if err == nil {
+		t.Fatal("install succeeded")
+	}
+	for _, want := range []string{"ma: not found", "mb: ", "checksum mismatch"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	assertSame(t, before, snapshot(t, dir))
+	assertClean(t, parent, "go")
+}
+
+// A connection dropped mid-body is resumed with a Range request on the
+// same mirror, guarded by If-Range.
+func TestArchiveResumeAfterDrop(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	var drops atomic.Int32
+	srvs, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if r.Header.Get("Range") == "" && r.Header.Get("Range") != "bytes=0-0" && drops.Add(1) <= 2 {
+			// Send the headers and part of the body, then cut the connection.
+			hj := w.(http.Hijacker)
+			conn, buf, _ := hj.Hijack()
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: \"" + sha(archive)[:16] + "\"\r\nContent-Length: " + itoa(len(archive)) + "\r\n\r\n")
+			buf.Write(archive[:len(archive)/3])
+			buf.Flush()
+			conn.(*net.TCPConn).SetLinger(0)
+			return
+		}
+		serve()
+	})
+	parent := t.TempDir()
+	in := e.installer()
+	in.RankTimeout = -1
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceArchive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bytes != int64(len(archive)) {
+		t.Errorf("downloaded %d bytes, want %d (resume should not re-download)", res.Bytes, len(archive))
+	}
+	var ranged bool
+	for _, r := range srvs[0].requests() {
+		if rg := r.Header.Get("Range"); strings.HasPrefix(rg, "bytes=") && rg != "bytes=0-0" {
+			ranged = true
+			if r.Header.Get("If-Range") == "" {
+				t.Errorf("resume without If-Range: %v", r.Header)
+			}
+		}
+	}
+	if !ranged {
+		t.Error("no Range request was made")
+	}
+	if len(e.failovers()) != 0 {
+		t.Errorf("failed over (%v) instead of resuming", e.failovers())
+	}
+}
+
+// A mirror that ignores Range on resume (answers 200) still works: the
+// already-received prefix is skipped.
+func TestArchiveResumeWithoutRangeSupport(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	var n atomic.Int32
+	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		w.Header().Set("Content-Length", itoa(len(archive)))
+		if n.Add(1) == 1 {
+			w.Write(archive[:len(archive)/2])
+			w.(http.Flusher).Flush()
+			hj, _, _ := w.(http.Hijacker).Hijack()
+			hj.Close()
+			return
+		}
+		w.Write(archive)
+	})
+	in := e.installer()
+	in.RankTimeout = -1
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Ctrl-C in the middle of the download leaves the target untouched and no
+// staging directory behind.
+func TestInstallCancelMidDownload(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	started := make(chan struct{})
+	var once atomic.Bool
+	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if r.Header.Get("Range") == "bytes=0-0" {
+			serve()
+			return
+		}
+		w.Header().Set("Content-Length", itoa(len(archive)))
+		w.Write(archive[:len(archive)/2])
+		w.(http.Flusher).Flush()
+		if once.CompareAndSwap(false, true) {
+			close(started)
+		}
+		<-r.Context().Done()
+	})
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	before := snapshot(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	in := e.installer()
+	in.StallTimeout = 10 * time.Second
+	_, err := in.Install(ctx, Request{Release: rel, Dir: dir})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	assertSame(t, before, snapshot(t, dir))
+	assertClean(t, parent, "go")
+}
+
+// retimed is the same archive with another gzip timestamp: it unpacks
+// fine, so only the SHA-256 can tell it apart.
+func retimed(archive []byte) []byte {
+	c := append([]byte(nil), archive...)
+	c[4] ^= 0x5a
+	return c
+}
+
+func itoa(n int) string { return strconvItoa(n) }
