@@ -93,6 +93,21 @@ func existingAncestor(dir string) string {
 	}
 }
 
+// missingDirs lists dir and its parents that do not exist yet.
+func missingDirs(dir string) []string {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return missing
+}
+
 // mkdirs creates dir and its missing parents, returning the directories it
 // created, deepest last, so a rollback can remove exactly those.
 func mkdirs(dir string) ([]string, error) {

@@ -97,6 +97,7 @@ type Plan struct {
 
 	env       Env
 	uninstall bool
+	dirs      []string // directories to remove when empty (uninstall)
 	next      *State // the state record after applying; nil to delete it
 }
 
@@ -200,6 +201,10 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	next.MergeDirs(missingDirs(p.ConfigDir))
+	for _, c := range p.Changed() {
+		next.MergeDirs(missingDirs(filepath.Dir(c.Path)))
 	}
 	p.warnShadows()
 	return p, nil

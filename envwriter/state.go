@@ -34,14 +34,17 @@ package envwriter
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -70,6 +73,9 @@ type State struct {
 	Settings *Settings `json:"settings,omitempty"`
 	// Scope is where the GO* values were last written: "shell" or "goenv".
 	Scope string `json:"scope,omitempty"`
+	// Dirs are directories gosetup created (for a new fish conf.d, its
+	// own config dir); uninstall removes them when they are empty.
+	Dirs []string `json:"dirs,omitempty"`
 	// Toolchain is the installed toolchain directory, which uninstall
 	// removes unless told to keep it.
 	Toolchain string `json:"toolchain,omitempty"`
@@ -85,7 +91,7 @@ type FileRecord struct {
 	// Created is true when the file did not exist before gosetup.
 	Created bool `json:"created,omitempty"`
 	// Prior is the file's content before gosetup's first edit.
-	Prior []byte `json:"prior,omitempty"`
+	Prior blob `json:"prior,omitempty"`
 	// Written is the SHA-256 (hex) of what gosetup last wrote; uninstall
 	// restores Prior only when the file still hashes to it.
 	Written string `json:"written"`
@@ -123,6 +129,47 @@ type RegistryRecord struct {
 	// front or inserted), so revert can remove just those when the value
 	// was changed by someone since.
 	Added []string `json:"added,omitempty"`
+}
+
+// blob is file content kept in the state record: gzip-compressed, then
+// base64 in the JSON, so that recording a large startup file keeps
+// state.json small.
+type blob []byte
+
+func (b blob) MarshalJSON() ([]byte, error) {
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	w.Write(b)
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(z.Bytes())
+}
+
+func (b *blob) UnmarshalJSON(data []byte) error {
+	var z []byte
+	if err := json.Unmarshal(data, &z); err != nil {
+		return err
+	}
+	r, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return fmt.Errorf("recorded file content: %w", err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("recorded file content: %w", err)
+	}
+	*b = out
+	return nil
+}
+
+// MergeDirs records directories gosetup created.
+func (s *State) MergeDirs(dirs []string) {
+	for _, d := range dirs {
+		if !slices.Contains(s.Dirs, d) {
+			s.Dirs = append(s.Dirs, d)
+		}
+	}
 }
 
 // hashBytes is the hex SHA-256 used in FileRecord.Written.

@@ -65,6 +65,7 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 		}
 	}
 	p.Registry = st.Registry
+	p.dirs = st.Dirs
 	if st.Toolchain != "" && !opts.KeepToolchain {
 		if _, err := os.Stat(st.Toolchain); err == nil {
 			if err := checkToolchainDir(st.Toolchain); err != nil {
@@ -194,5 +195,6 @@ func (p *Plan) finishUninstall() error {
 		// The config dir is gosetup's own; remove it if nothing else is left.
 		os.Remove(p.ConfigDir)
 	}
+	removeDirs(p.dirs)
 	return nil
 }
