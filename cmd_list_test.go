@@ -24,6 +24,9 @@ func realGo(t *testing.T) (bin, version string) {
 	t.Helper()
 	bin, err := exec.LookPath("go")
 	if err != nil {
+		if os.Getenv("GOSETUP_TEST_REQUIRE") == "all" {
+			t.Fatal("GOSETUP_TEST_REQUIRE=all but no go command is on PATH")
+		}
 		t.Skip("no go command on PATH")
 	}
 	out, err := exec.Command(bin, "env", "GOVERSION").Output()
