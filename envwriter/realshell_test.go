@@ -38,6 +38,7 @@ var shellCases = []shellCase{
 func realSetup(t *testing.T) (home, tcBin, gopathBin, decoy string) {
 	t.Helper()
 	home = t.TempDir()
+	quietGo(t, filepath.Join(home, ".config"))
 	sdk := filepath.Join(home, "sdk", "go x'$(touch pwned3)`id`")
 	if err := os.MkdirAll(filepath.Dir(sdk), 0o755); err != nil {
 		t.Fatal(err)
@@ -151,4 +152,54 @@ func checkPathFirst(t *testing.T, path string, dirs ...string) {
 		}
 	}
 	t.Errorf("no go on PATH %q", path)
+}
+
+// TestRealShellsWithUsersFiles: a CRLF ~/.profile without a final newline,
+// an existing ~/.bash_profile (so bash login skips ~/.profile) and a
+// symlinked ~/.zshenv; each real shell still sees the settings, the user's
+// own lines still run, and uninstall puts back identical bytes.
+func TestRealShellsWithUsersFiles(t *testing.T) {
+	home, tcBin, gopathBin, decoy := realSetup(t)
+	userFiles(t, home, map[string]string{
+		".profile":        "# CRLF profile\r\nexport FROM_PROFILE=yes\r\nexport EDITOR=vi",
+		".bash_profile":   "export FROM_BASH_PROFILE=yes\n",
+		"dotfiles/zshenv": "export FROM_ZSHENV=yes\n",
+	})
+	if err := os.Symlink(filepath.Join(home, "dotfiles/zshenv"), filepath.Join(home, ".zshenv")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, home)
+	env := testEnv(home, []string{"bash", "dash", "ksh", "zsh"}, nil)
+	s := Settings{GOPROXY: "https://goproxy.cn,direct", Path: []string{tcBin, gopathBin}}
+	mustApply(t, Options{Settings: s, Env: env})
+	inherited := decoy + ":/usr/bin:/bin"
+	const script = `printf 'PATH=%s\n' "$PATH"; printf 'GOPROXY=%s\n' "$(go env GOPROXY)"; printf 'MINE=%s%s%s\n' "$FROM_PROFILE" "$FROM_BASH_PROFILE" "$FROM_ZSHENV"`
+	for _, tc := range []struct {
+		sc   shellCase
+		mine string
+	}{
+		{shellCase{"bash login via .bash_profile", "bash", []string{"-l", "-c"}}, "yes"},
+		{shellCase{"dash login via CRLF .profile", "dash", []string{"-l", "-c"}}, "yes"},
+		{shellCase{"ksh login via CRLF .profile", "ksh", []string{"-l", "-c"}}, "yes"},
+		{shellCase{"zsh via symlinked .zshenv", "zsh", []string{"-c"}}, "yes"},
+	} {
+		t.Run(tc.sc.name, func(t *testing.T) {
+			out, stderr := runShell(t, tc.sc, home, inherited, script)
+			got := map[string]string{}
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				if k, v, ok := strings.Cut(l, "="); ok {
+					got[k] = strings.TrimRight(v, "\r")
+				}
+			}
+			checkPathFirst(t, got["PATH"], tcBin, gopathBin)
+			if got["GOPROXY"] != s.GOPROXY {
+				t.Errorf("go env GOPROXY = %q, want %q (stderr %s)", got["GOPROXY"], s.GOPROXY, stderr)
+			}
+			if got["MINE"] != tc.mine {
+				t.Errorf("the user's own startup lines did not run: %q", got["MINE"])
+			}
+		})
+	}
+	mustUninstall(t, UninstallOptions{Env: env})
+	diffSnapshots(t, "uninstall", before, snapshot(t, home))
 }

@@ -73,6 +73,6 @@ func sourceBlock(script string, fish bool) []string {
 	}
 	return []string{
 		"# Go settings and PATH from gosetup; undo with: gosetup uninstall",
-		"if [ -f " + shQuote(script) + " ]; then . " + shQuote(script) + "; fi",
+		"if [ -f " + shQuote(script) + " ]; then . " + shQuote(script) + "; fi # gosetup",
 	}
 }
