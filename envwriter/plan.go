@@ -98,7 +98,7 @@ type Plan struct {
 	env       Env
 	uninstall bool
 	dirs      []string // directories to remove when empty (uninstall)
-	next      *State // the state record after applying; nil to delete it
+	next      *State   // the state record after applying; nil to delete it
 }
 
 // Changed lists the changes that touch the disk.
