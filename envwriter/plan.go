@@ -27,6 +27,10 @@ type Options struct {
 	Settings Settings
 	Scope    Scope // ScopeShell when empty
 	Env      Env
+	// Toolchain is the toolchain directory an install just put in place
+	// (the parent of Settings.Path[0]); it is recorded so that uninstall
+	// can remove it.
+	Toolchain string
 }
 
 // ChangeKind says what sort of file a Change is.
@@ -179,6 +183,9 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	next := cloneState(st)
 	next.Settings = &p.Settings
 	next.Scope = string(scope)
+	if opts.Toolchain != "" {
+		next.Toolchain = opts.Toolchain
+	}
 	p.next = next
 
 	shellVars := p.Settings.Vars()
