@@ -1,0 +1,434 @@
+package main
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb"
+	"golang.org/x/mod/sumdb/dirhash"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// instFixture is a world for `gosetup install`: a release index, an archive
+// mirror, a module proxy with a checksum database behind it, all on
+// 127.0.0.1, and a --mirrors file pointing at them.
+type instFixture struct {
+	mirrors string
+	archive []byte
+	modZip  []byte
+	// archiveHook, when set, handles archive requests instead.
+	archiveHook atomic.Pointer[http.HandlerFunc]
+	archiveHits atomic.Int32
+}
+
+const instTestVersion = "go1.22.5"
+
+func fakeGoFiles(version string, p dist.Platform) map[string]string {
+	files := map[string]string{
+		"bin/go":  fmt.Sprintf("#!/bin/sh\necho \"go version %s %s\"\n", version, p),
+		"VERSION": version + "\ntime 2024-01-01T00:00:00Z\n",
+		"pkg/tool/" + p.OS + "_" + p.Arch + "/compile": "#!/bin/sh\n",
+	}
+	for i := range 40 {
+		files[fmt.Sprintf("src/p%d/f%d.go", i%5, i)] = fmt.Sprintf("package p%d\n", i%5)
+	}
+	return files
+}
+
+func newInstFixture(t *testing.T) *instFixture {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake toolchain's bin/go is a shell script")
+	}
+	host := dist.Host()
+	f := &instFixture{}
+	files := fakeGoFiles(instTestVersion, host)
+
+	// The archive.
+	var tgz bytes.Buffer
+	zw := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(zw)
+	for name, body := range files {
+		mode := int64(0o644)
+		if strings.HasPrefix(name, "bin/") || strings.HasPrefix(name, "pkg/tool/") {
+			mode = 0o755
+		}
+		tw.WriteHeader(&tar.Header{Name: "go/" + name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	zw.Close()
+	f.archive = tgz.Bytes()
+
+	// The module zip and its h1.
+	var zb bytes.Buffer
+	zwr := zip.NewWriter(&zb)
+	prefix := dist.ModuleZipPrefix(instTestVersion, host)
+	for name, body := range files {
+		w, _ := zwr.Create(prefix + name)
+		w.Write([]byte(body))
+	}
+	zwr.Close()
+	f.modZip = zb.Bytes()
+	zp := filepath.Join(t.TempDir(), "m.zip")
+	os.WriteFile(zp, f.modZip, 0o644)
+	h1, err := dirhash.HashZip(zp, dirhash.Hash1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The checksum database.
+	const dbName = "sum.install-test.example"
+	skey, vkey, err := note.GenerateKey(nil, dbName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modVersion := dist.ModuleVersion(instTestVersion, host)
+	db := sumdb.NewServer(sumdb.NewTestServer(skey, func(path, vers string) ([]byte, error) {
+		if path != dist.ToolchainModule || vers != modVersion {
+			return nil, fmt.Errorf("unknown %s@%s", path, vers)
+		}
+		return []byte(fmt.Sprintf("%s %s %s\n%s %s/go.mod h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", path, vers, h1, path, vers)), nil
+	}))
+
+	sum := sha256.Sum256(f.archive)
+	archName := dist.ArchiveName(instTestVersion, host)
+	arch := host.Arch
+	if arch == "arm" {
+		arch = "armv6l"
+	}
+	index, _ := json.Marshal([]map[string]any{{
+		"version": instTestVersion, "stable": true,
+		"files": []map[string]any{{"filename": archName, "os": host.OS, "arch": arch, "version": instTestVersion,
+			"sha256": hex.EncodeToString(sum[:]), "size": len(f.archive), "kind": "archive"}},
+	}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/dl/":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(index)
+		case r.URL.Path == "/archive/"+archName:
+			f.archiveHits.Add(1)
+			if h := f.archiveHook.Load(); h != nil {
+				(*h)(w, r)
+				return
+			}
+			http.ServeContent(w, r, archName, time.Unix(1e9, 0), bytes.NewReader(f.archive))
+		case r.URL.Path == "/proxy/golang.org/toolchain/@v/list":
+			fmt.Fprintln(w, modVersion)
+		case r.URL.Path == "/proxy/golang.org/toolchain/@v/"+modVersion+".zip":
+			http.ServeContent(w, r, "x.zip", time.Unix(1e9, 0), bytes.NewReader(f.modZip))
+		case r.URL.Path == "/proxy/sumdb/"+dbName+"/supported":
+		case strings.HasPrefix(r.URL.Path, "/proxy/sumdb/"+dbName+"/"):
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/proxy/sumdb/"+dbName)
+			db.ServeHTTP(w, r2)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f.mirrors = filepath.Join(t.TempDir(), "mirrors.json")
+	cat := fmt.Sprintf(`{"mode":"replace",
+		"index":[{"name":"test-index","url":%q}],
+		"archive":[{"name":"test-archive","url":%q}],
+		"proxy":[{"name":"test-proxy","url":%q}],
+		"sumdb":[{"name":%q,"url":%q,"key":%q}]}`,
+		srv.URL+"/dl/", srv.URL+"/archive/", srv.URL+"/proxy", dbName, srv.URL+"/direct-sumdb-unused", vkey)
+	if err := os.WriteFile(f.mirrors, []byte(cat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *instFixture) hook(h http.HandlerFunc) { f.archiveHook.Store(&h) }
+
+// instRun runs gosetup in-process; term makes stdin and stderr terminals.
+type instRun struct {
+	ctx   context.Context
+	env   map[string]string
+	stdin string
+	term  bool
+}
+
+func (r instRun) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	ctx := r.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	env := map[string]string{"HOME": t.TempDir(), "PATH": "", "GOSETUP_CACHE": t.TempDir()}
+	for k, v := range r.env {
+		env[k] = v
+	}
+	a := &app{
+		stdin:      strings.NewReader(r.stdin),
+		stdout:     &out,
+		stderr:     &errb,
+		getenv:     func(k string) string { return env[k] },
+		isTerminal: func(any) bool { return r.term },
+	}
+	code = a.run(ctx, args)
+	return code, out.String(), errb.String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func putOldGo(t *testing.T, dir string) {
+	t.Helper()
+	for name, body := range fakeGoFiles("go1.21.0", dist.Host()) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o755)
+	}
+}
+
+func readVersion(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, "VERSION"))
+	v, _, _ := strings.Cut(string(b), "\n")
+	return v
+}
+
+func TestInstallCommandArchive(t *testing.T) {
+	f := newInstFixture(t)
+	dir := filepath.Join(t.TempDir(), "go")
+	code, out, errOut := instRun{}.run(t, "install", "1.22", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if !strings.HasPrefix(out, "installed go1.22.5 in "+dir+" from archive test-archive (") || strings.Count(out, "\n") != 1 {
+		t.Errorf("summary %q", out)
+	}
+	if strings.Contains(errOut, "\r") || strings.Contains(errOut, "\033[") {
+		t.Errorf("terminal escapes without a terminal: %q", errOut)
+	}
+	for _, want := range []string{"downloading go1.22.5 via archive from test-archive", "SHA-256 matches", "done: go version go1.22.5", "export PATH=" + filepath.Join(dir, "bin")} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if readVersion(dir) != instTestVersion {
+		t.Errorf("VERSION %q", readVersion(dir))
+	}
+	// Running it again is a no-op.
+	code, out, _ = instRun{}.run(t, "install", "1.22.5", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitOK || !strings.Contains(out, "already installed") {
+		t.Errorf("reinstall: exit %d, %q", code, out)
+	}
+}
+
+func TestInstallCommandModule(t *testing.T) {
+	f := newInstFixture(t)
+	dir := filepath.Join(t.TempDir(), "go")
+	code, out, errOut := instRun{}.run(t, "install", "--source=module", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if !strings.Contains(out, "from module test-proxy") || !strings.Contains(errOut, "h1 hash matches the checksum database") {
+		t.Errorf("stdout %q\nstderr %s", out, errOut)
+	}
+	if f.archiveHits.Load() != 0 {
+		t.Error("the archive mirror was used with --source=module")
+	}
+}
+
+func TestInstallCommandGOSUMDBOff(t *testing.T) {
+	f := newInstFixture(t)
+	code, _, errOut := instRun{env: map[string]string{"GOSUMDB": "off"}}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", f.mirrors)
+	if code != exitFailure || !strings.Contains(errOut, "checksum database") {
+		t.Errorf("exit %d, %s", code, errOut)
+	}
+}
+
+// Without a terminal, replacing an existing installation needs --yes.
+func TestInstallCommandExistingNeedsYes(t *testing.T) {
+	f := newInstFixture(t)
+	dir := filepath.Join(t.TempDir(), "go")
+	putOldGo(t, dir)
+	code, _, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitFailure || !strings.Contains(errOut, "--yes") || !strings.Contains(errOut, "go1.21.0") {
+		t.Fatalf("exit %d, %s", code, errOut)
+	}
+	if readVersion(dir) != "go1.21.0" || f.archiveHits.Load() != 0 {
+		t.Fatalf("the old install was touched or a download started")
+	}
+	code, out, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--yes")
+	if code != exitOK || readVersion(dir) != instTestVersion {
+		t.Fatalf("--yes: exit %d %s %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "already holds Go go1.21.0; it will be replaced by go1.22.5") {
+		t.Errorf("no report of the existing install: %s", errOut)
+	}
+}
+
+// On a terminal gosetup asks; "n" keeps the old install, "y" replaces it.
+// The terminal also gets a live progress bar.
+func TestInstallCommandPrompt(t *testing.T) {
+	f := newInstFixture(t)
+	dir := filepath.Join(t.TempDir(), "go")
+	putOldGo(t, dir)
+	code, _, errOut := instRun{term: true, stdin: "n\n"}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitFailure || !strings.Contains(errOut, "Replace it? [y/N]") || readVersion(dir) != "go1.21.0" {
+		t.Fatalf("answer n: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = instRun{term: true, stdin: "y\n"}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive")
+	if code != exitOK || readVersion(dir) != instTestVersion {
+		t.Fatalf("answer y: exit %d, %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "\r\033[K") || !strings.Contains(errOut, "%") {
+		t.Errorf("no live bar on a terminal: %q", errOut)
+	}
+}
+
+// A failed install says what failed and that the old one is untouched.
+func TestInstallCommandFailureLeavesOld(t *testing.T) {
+	f := newInstFixture(t)
+	corrupt := append([]byte(nil), f.archive...)
+	corrupt[4] ^= 1 // another gzip timestamp: unpacks, wrong SHA-256
+	f.hook(func(w http.ResponseWriter, r *http.Request) { w.Write(corrupt) })
+	dir := filepath.Join(t.TempDir(), "go")
+	putOldGo(t, dir)
+	code, _, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive", "--yes")
+	if code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"checksum mismatch", "test-archive", "the existing installation in " + dir + " (go1.21.0) was left untouched"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if readVersion(dir) != "go1.21.0" {
+		t.Error("old install changed")
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 1 {
+		t.Errorf("leftovers beside the target: %v", ents)
+	}
+}
+
+// auto falls back to the module channel when the archive mirror fails.
+func TestInstallCommandAutoFallback(t *testing.T) {
+	f := newInstFixture(t)
+	f.hook(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
+	dir := filepath.Join(t.TempDir(), "go")
+	code, out, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitOK || !strings.Contains(out, "from module") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// Ctrl-C during the download exits 130 and leaves nothing behind.
+func TestInstallCommandInterrupted(t *testing.T) {
+	f := newInstFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.hook(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") == "bytes=0-0" {
+			http.ServeContent(w, r, "", time.Unix(1e9, 0), bytes.NewReader(f.archive))
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(f.archive)))
+		w.Write(f.archive[:100])
+		w.(http.Flusher).Flush()
+		cancel() // the user presses Ctrl-C mid-download
+		<-r.Context().Done()
+	})
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	putOldGo(t, dir)
+	code, _, errOut := instRun{ctx: ctx}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive", "--yes")
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "left untouched") || readVersion(dir) != "go1.21.0" {
+		t.Errorf("stderr %s", errOut)
+	}
+	ents, _ := os.ReadDir(parent)
+	if len(ents) != 1 {
+		t.Errorf("leftovers: %v", ents)
+	}
+}
+
+func TestInstallCommandUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"install", "--source", "ftp"}, `--source "ftp"`},
+		{[]string{"install", "1.21", "1.22"}, "one VERSION"},
+		{[]string{"install", "--bogus"}, "-bogus"},
+	} {
+		code, _, errOut := instRun{}.run(t, c.args...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %s", c.args, code, errOut)
+		}
+	}
+}
+
+func TestInstallCommandUnknownVersion(t *testing.T) {
+	f := newInstFixture(t)
+	code, _, errOut := instRun{}.run(t, "install", "1.22.99", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", f.mirrors)
+	if code != exitFailure || !strings.Contains(errOut, "go1.22.5") {
+		t.Errorf("exit %d, %s", code, errOut)
+	}
+}
+
+func TestInstallCommandRefusesNonGoDir(t *testing.T) {
+	f := newInstFixture(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	code, _, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--yes")
+	if code != exitFailure || !strings.Contains(errOut, "not a Go installation") {
+		t.Errorf("exit %d, %s", code, errOut)
+	}
+	if f.archiveHits.Load() != 0 {
+		t.Error("downloaded before refusing")
+	}
+}
+
+// A different go first on PATH is reported before installing.
+func TestInstallCommandReportsOtherGo(t *testing.T) {
+	f := newInstFixture(t)
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "go"), []byte("#!/bin/sh\necho go version go1.20 linux/amd64\n"), 0o755)
+	dir := filepath.Join(t.TempDir(), "go")
+	code, _, errOut := instRun{env: map[string]string{"PATH": other}}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitOK || !strings.Contains(errOut, "the go first on your PATH is "+filepath.Join(other, "go")) {
+		t.Errorf("exit %d, %s", code, errOut)
+	}
+}
