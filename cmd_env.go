@@ -283,3 +283,49 @@ func showEnv(a *app, env envwriter.Env) error {
 	}
 	return nil
 }
+
+// writeInstallSettings is what `gosetup install` calls once a toolchain is
+// in place (unless --no-modify-path): the toolchain's bin and GOPATH's bin
+// go first on PATH, with any settings given through the same flags (f may
+// be nil), and the toolchain directory is recorded for uninstall.
+// Installing is the consent, as with rustup: it lists the files it changes
+// and writes them without asking again.
+func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, f *settingFlags, mirrors string) error {
+	env := envwriter.Env{Getenv: a.getenv}
+	var s envwriter.Settings
+	scope := envwriter.ScopeShell
+	if f != nil {
+		var err error
+		if s, scope, err = f.resolve(ctx, a, mirrors, goosOf(env)); err != nil {
+			return err
+		}
+	}
+	s.Path = []string{filepath.Join(toolchainDir, "bin"), filepath.Join(gopath(a), "bin")}
+	if err := s.Validate(goosOf(env)); err != nil {
+		return fmt.Errorf("the toolchain is installed, but its PATH entry cannot be written (%w); add %s to PATH yourself", err, s.Path[0])
+	}
+	p, err := envwriter.PlanEnv(ctx, envwriter.Options{Settings: s, Scope: scope, Env: env, Toolchain: toolchainDir})
+	if err != nil {
+		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
+	}
+	describePlan(a.stderr, p, a.getenv("HOME"))
+	if err := p.Apply(ctx); err != nil {
+		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "PATH is set for new shells; for this one run: . %s\n", shellHint(p))
+	return nil
+}
+
+// gopath is the first GOPATH entry, or the go command's default ~/go.
+func gopath(a *app) string {
+	if gp := a.getenv("GOPATH"); gp != "" {
+		if list := filepath.SplitList(gp); len(list) > 0 && filepath.IsAbs(list[0]) {
+			return list[0]
+		}
+	}
+	home := a.getenv("HOME")
+	if runtime.GOOS == "windows" {
+		home = a.getenv("USERPROFILE")
+	}
+	return filepath.Join(home, "go")
+}

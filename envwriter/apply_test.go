@@ -3,10 +3,8 @@ package envwriter
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -205,19 +203,6 @@ func TestReadOnlyRCFileChangesNothing(t *testing.T) {
 	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Env: env}, "read-only")
 }
 
-func TestNonRegularFileRefused(t *testing.T) {
-	home := t.TempDir()
-	userFiles(t, home, map[string]string{".profile": "x\n"})
-	if err := syscall.Mkfifo(filepath.Join(home, ".bashrc"), 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	env := testEnv(home, []string{"bash"}, nil)
-	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Env: env}, "not a regular file")
-	os.Remove(filepath.Join(home, ".bashrc"))
-	os.Mkdir(filepath.Join(home, ".bashrc"), 0o755)
-	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Env: env}, "not a regular file")
-}
-
 func TestBadValueChangesNothing(t *testing.T) {
 	home := t.TempDir()
 	userFiles(t, home, userStartup)
@@ -241,38 +226,26 @@ func TestDamagedBlockChangesNothing(t *testing.T) {
 	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Env: env}, "by hand")
 }
 
-// TestFullDiskRollsBack runs Apply in a child process whose file size limit
-// (RLIMIT_FSIZE) is below the size of one startup file: that write fails
-// with EFBIG, as on a full disk, after others succeeded. Every file must be
-// back as it was.
-func TestFullDiskRollsBack(t *testing.T) {
-	if os.Getenv("GOSETUP_FULLDISK_CHILD") != "" {
-		var lim syscall.Rlimit
-		lim.Cur, lim.Max = 64<<10, 64<<10
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
-			t.Fatal(err)
+func TestStartupFilesPerShell(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".bash_login": "", ".kshrc": ""})
+	names := func(env Env) string {
+		var out []string
+		for _, tg := range StartupFiles(env) {
+			out = append(out, strings.TrimPrefix(tg.Path, home+"/"))
 		}
-		home := os.Getenv("GOSETUP_FULLDISK_CHILD")
-		_, err := Apply(context.Background(), Options{Settings: Settings{GOPROXY: "direct"}, Env: testEnv(home, allShells, nil)})
-		if err == nil {
-			t.Fatal("Apply succeeded past the file size limit")
-		}
-		os.WriteFile(filepath.Join(home, "..", "err"), []byte(err.Error()), 0o644)
-		return
+		return strings.Join(out, " ")
 	}
-	root := t.TempDir()
-	home := filepath.Join(root, "home")
-	big := strings.Repeat("# a long comment line in a big zshenv\n", 3000) // > 64 KiB
-	userFiles(t, home, map[string]string{".profile": "x\n", ".bashrc": "y\n", ".zshenv": big})
-	before := snapshot(t, home)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFullDiskRollsBack$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "GOSETUP_FULLDISK_CHILD="+home)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
+	env := testEnv(home, []string{"sh"}, nil)
+	if got := names(env); got != ".profile .bash_login" {
+		t.Errorf("sh only: %q", got)
 	}
-	msg, _ := os.ReadFile(filepath.Join(root, "err"))
-	if !strings.Contains(string(msg), "file too large") || !strings.Contains(string(msg), "put back") {
-		t.Errorf("error = %q, want the write error and that files were put back", msg)
+	env = testEnv(home, allShells, map[string]string{"ZDOTDIR": filepath.Join(home, "zdot"), "XDG_CONFIG_HOME": filepath.Join(home, "xdg")})
+	if got := names(env); got != ".profile .bash_login .bashrc .zshenv zdot/.zshenv .kshrc xdg/fish/conf.d/gosetup.fish" {
+		t.Errorf("all shells: %q", got)
 	}
-	diffSnapshots(t, "after a failed write", before, snapshot(t, home))
+	env.GOOS = "darwin"
+	if got := names(env); !strings.Contains(got, "zdot/.zshenv zdot/.zprofile") {
+		t.Errorf("darwin: %q, want .zprofile after path_helper", got)
+	}
 }

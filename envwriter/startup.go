@@ -26,6 +26,7 @@ type Target struct {
 //	~/.bash_profile, ~/.bash_login  when they exist: bash login shells then skip ~/.profile
 //	~/.bashrc                  bash interactive non-login shells
 //	~/.zshenv                  every zsh; and $ZDOTDIR/.zshenv when ZDOTDIR is elsewhere
+//	~/.zprofile                macOS only: zsh login shells, after path_helper
 //	~/.kshrc                   ksh interactive shells, when it exists
 //	$XDG_CONFIG_HOME/fish/conf.d/gosetup.fish   fish
 //
@@ -47,8 +48,18 @@ func StartupFiles(e Env) []Target {
 	}
 	if p := filepath.Join(home, ".zshenv"); has("zsh") || exists(p) {
 		t = append(t, Target{Path: p, Why: "every zsh", Create: true})
-		if z := e.Getenv("ZDOTDIR"); filepath.IsAbs(z) && filepath.Clean(z) != filepath.Clean(home) {
+		z := e.Getenv("ZDOTDIR")
+		if filepath.IsAbs(z) && filepath.Clean(z) != filepath.Clean(home) {
 			t = append(t, Target{Path: filepath.Join(z, ".zshenv"), Why: "every zsh ($ZDOTDIR)", Create: true})
+		} else {
+			z = home
+		}
+		if e.GOOS == "darwin" {
+			// macOS's /etc/zprofile runs path_helper after .zshenv, which
+			// moves the system directories (and a Homebrew go) in front of
+			// ours in every login zsh; sourcing again from .zprofile, which
+			// runs after it, puts the chosen go first again.
+			t = append(t, Target{Path: filepath.Join(z, ".zprofile"), Why: "zsh login shells, after macOS's path_helper", Create: true})
 		}
 	}
 	if p := filepath.Join(home, ".kshrc"); has("ksh") && exists(p) {

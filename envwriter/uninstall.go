@@ -31,7 +31,7 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{ConfigDir: cfg, StatePath: StatePath(cfg), Shells: e.Shells, env: e, uninstall: true}
+	p := &Plan{ConfigDir: cfg, StatePath: StatePath(cfg), env: e, uninstall: true}
 	st, err := LoadState(p.StatePath)
 	if err != nil {
 		return nil, err
