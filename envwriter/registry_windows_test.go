@@ -28,9 +28,9 @@ import (
 
 const wineEnvVar = "GOSETUP_TEST_WINE"
 
-// scratchKey creates an empty key standing in for HKCU\Environment and
+// regScratchKey creates an empty key standing in for HKCU\Environment and
 // deletes it when the test ends.
-func scratchKey(t *testing.T) registry.Key {
+func regScratchKey(t *testing.T) registry.Key {
 	t.Helper()
 	path := fmt.Sprintf(`Software\gosetup-test\%d-%d`, os.Getpid(), time.Now().UnixNano())
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, path, registry.ALL_ACCESS)
@@ -44,15 +44,15 @@ func scratchKey(t *testing.T) registry.Key {
 	return k
 }
 
-func setRaw(t *testing.T, k registry.Key, name string, typ uint32, raw []byte) {
+func regSetRaw(t *testing.T, k registry.Key, name string, typ uint32, raw []byte) {
 	t.Helper()
 	if err := setRegValue(k, name, typ, raw); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// snapshot returns every value of k with its type and exact bytes.
-func snapshot(t *testing.T, k registry.Key) map[string]regValue {
+// regSnapshot returns every value of k with its type and exact bytes.
+func regSnapshot(t *testing.T, k registry.Key) map[string]regValue {
 	t.Helper()
 	names, err := k.ReadValueNames(-1)
 	if err != nil {
@@ -69,7 +69,7 @@ func snapshot(t *testing.T, k registry.Key) map[string]regValue {
 	return m
 }
 
-func sameSnapshot(t *testing.T, what string, got, want map[string]regValue) {
+func regSameSnapshot(t *testing.T, what string, got, want map[string]regValue) {
 	t.Helper()
 	for n, w := range want {
 		g, ok := got[n]
@@ -88,7 +88,7 @@ func sameSnapshot(t *testing.T, what string, got, want map[string]regValue) {
 	}
 }
 
-func getString(t *testing.T, k registry.Key, name string) (string, uint32) {
+func regGetString(t *testing.T, k registry.Key, name string) (string, uint32) {
 	t.Helper()
 	v, err := readRegValue(&k, name)
 	if err != nil {
@@ -103,9 +103,9 @@ func getString(t *testing.T, k registry.Key, name string) (string, uint32) {
 	return regText(v.raw), v.typ
 }
 
-// jsonRoundTrip passes records through JSON as the state file does, so
+// regJSONRoundTrip passes records through JSON as the state file does, so
 // that revert works from what was saved, not from memory.
-func jsonRoundTrip(t *testing.T, recs []RegistryRecord) []RegistryRecord {
+func regJSONRoundTrip(t *testing.T, recs []RegistryRecord) []RegistryRecord {
 	t.Helper()
 	b, err := json.Marshal(recs)
 	if err != nil {
@@ -119,7 +119,7 @@ func jsonRoundTrip(t *testing.T, recs []RegistryRecord) []RegistryRecord {
 }
 
 func TestRegistryPlanApplyRevert(t *testing.T) {
-	k := scratchKey(t)
+	k := regScratchKey(t)
 	home := os.Getenv("USERPROFILE")
 	if home == "" {
 		t.Fatal("USERPROFILE is not set")
@@ -134,7 +134,7 @@ func TestRegistryPlanApplyRevert(t *testing.T) {
 	if err := k.SetStringValue("OTHER", "untouched"); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, k)
+	before := regSnapshot(t, k)
 	s := Settings{
 		GOPROXY: "https://goproxy.cn,direct",
 		GOSUMDB: "sum.golang.google.cn",
@@ -145,7 +145,7 @@ func TestRegistryPlanApplyRevert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameSnapshot(t, "after plan", snapshot(t, k), before)
+	regSameSnapshot(t, "after plan", regSnapshot(t, k), before)
 	if len(plan) != 3 {
 		t.Fatalf("plan has %d records, want Path, GOPROXY, GOSUMDB: %+v", len(plan), plan)
 	}
@@ -157,12 +157,12 @@ func TestRegistryPlanApplyRevert(t *testing.T) {
 	if fmt.Sprint(recs) != fmt.Sprint(plan) {
 		t.Errorf("apply did other than planned:\nplan  %+v\napply %+v", plan, recs)
 	}
-	path, typ := getString(t, k, "Path")
+	path, typ := regGetString(t, k, "Path")
 	if want := `C:\Program Files\Go\bin;%USERPROFILE%\go\bin;C:\Windows;;C:\Tools`; path != want || typ != registry.EXPAND_SZ {
 		t.Errorf("Path = %q (type %d), want %q REG_EXPAND_SZ", path, typ, want)
 	}
 	for name, want := range map[string]string{"GOPROXY": s.GOPROXY, "GOSUMDB": s.GOSUMDB, "OTHER": "untouched"} {
-		if got, typ := getString(t, k, name); got != want || typ != registry.SZ {
+		if got, typ := regGetString(t, k, name); got != want || typ != registry.SZ {
 			t.Errorf("%s = %q (type %d), want %q REG_SZ", name, got, typ, want)
 		}
 	}
@@ -187,66 +187,66 @@ func TestRegistryPlanApplyRevert(t *testing.T) {
 		t.Fatalf("second apply changed %+v (%v), want nothing", again, err)
 	}
 
-	if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+	if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 		t.Fatal(err)
 	}
-	sameSnapshot(t, "after revert", snapshot(t, k), before)
+	regSameSnapshot(t, "after revert", regSnapshot(t, k), before)
 }
 
 func TestRegistryPathTypes(t *testing.T) {
 	s := Settings{Path: []string{`C:\Go\bin`}}
 	t.Run("absent is created as REG_EXPAND_SZ", func(t *testing.T) {
-		k := scratchKey(t)
+		k := regScratchKey(t)
 		recs, err := applyRegistry(k, s, os.LookupEnv, setRegValue)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, typ := getString(t, k, "Path"); got != `C:\Go\bin` || typ != registry.EXPAND_SZ {
+		if got, typ := regGetString(t, k, "Path"); got != `C:\Go\bin` || typ != registry.EXPAND_SZ {
 			t.Errorf("Path = %q type %d", got, typ)
 		}
-		if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+		if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 			t.Fatal(err)
 		}
-		sameSnapshot(t, "after revert", snapshot(t, k), map[string]regValue{})
+		regSameSnapshot(t, "after revert", regSnapshot(t, k), map[string]regValue{})
 	})
 	t.Run("REG_SZ stays REG_SZ", func(t *testing.T) {
-		k := scratchKey(t)
+		k := regScratchKey(t)
 		if err := k.SetStringValue("PATH", `C:\a`); err != nil {
 			t.Fatal(err)
 		}
-		before := snapshot(t, k)
+		before := regSnapshot(t, k)
 		recs, err := applyRegistry(k, s, os.LookupEnv, setRegValue)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, typ := getString(t, k, "Path"); got != `C:\Go\bin;C:\a` || typ != registry.SZ {
+		if got, typ := regGetString(t, k, "Path"); got != `C:\Go\bin;C:\a` || typ != registry.SZ {
 			t.Errorf("Path = %q type %d", got, typ)
 		}
-		if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+		if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 			t.Fatal(err)
 		}
-		sameSnapshot(t, "after revert", snapshot(t, k), before)
+		regSameSnapshot(t, "after revert", regSnapshot(t, k), before)
 	})
 	t.Run("a non-string Path is refused untouched", func(t *testing.T) {
-		k := scratchKey(t)
+		k := regScratchKey(t)
 		if err := k.SetDWordValue("Path", 7); err != nil {
 			t.Fatal(err)
 		}
-		before := snapshot(t, k)
+		before := regSnapshot(t, k)
 		_, err := applyRegistry(k, Settings{GOPROXY: "direct", Path: []string{`C:\Go\bin`}}, os.LookupEnv, setRegValue)
 		if err == nil || !strings.Contains(err.Error(), "not a string") {
 			t.Fatalf("err = %v, want a clear refusal", err)
 		}
-		sameSnapshot(t, "after refusal", snapshot(t, k), before)
+		regSameSnapshot(t, "after refusal", regSnapshot(t, k), before)
 	})
 	t.Run("relative and quoted dirs are refused", func(t *testing.T) {
-		k := scratchKey(t)
+		k := regScratchKey(t)
 		for _, d := range []string{`go\bin`, `C:\a"b`, ""} {
 			if _, err := applyRegistry(k, Settings{Path: []string{d}}, os.LookupEnv, setRegValue); err == nil {
 				t.Errorf("dir %q accepted", d)
 			}
 		}
-		sameSnapshot(t, "after refusals", snapshot(t, k), map[string]regValue{})
+		regSameSnapshot(t, "after refusals", regSnapshot(t, k), map[string]regValue{})
 	})
 }
 
@@ -255,7 +255,7 @@ func TestRegistryPathTypes(t *testing.T) {
 func TestRegistryLongPath(t *testing.T) {
 	for _, n := range []int{1100, 2100, 40000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			k := scratchKey(t)
+			k := regScratchKey(t)
 			var segs []string
 			for size, i := 0, 0; size < n; i++ {
 				s := fmt.Sprintf(`C:\Vendor %04d\Long Product Name\bin`, i)
@@ -266,19 +266,19 @@ func TestRegistryLongPath(t *testing.T) {
 			if err := k.SetExpandStringValue("Path", old); err != nil {
 				t.Fatal(err)
 			}
-			before := snapshot(t, k)
+			before := regSnapshot(t, k)
 			recs, err := applyRegistry(k, Settings{Path: []string{`C:\Go\bin`}}, os.LookupEnv, setRegValue)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, typ := getString(t, k, "Path")
+			got, typ := regGetString(t, k, "Path")
 			if want := `C:\Go\bin;` + old; got != want || typ != registry.EXPAND_SZ {
 				t.Fatalf("Path has %d chars (type %d), want %d chars", len(got), typ, len(want))
 			}
-			if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+			if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 				t.Fatal(err)
 			}
-			sameSnapshot(t, "after revert", snapshot(t, k), before)
+			regSameSnapshot(t, "after revert", regSnapshot(t, k), before)
 		})
 	}
 }
@@ -287,16 +287,16 @@ func TestRegistryLongPath(t *testing.T) {
 // canonical form of a string: no terminating NUL, data after the NUL, odd
 // lengths, another type, and non-ASCII text.
 func TestRegistryExactPriorBytes(t *testing.T) {
-	k := scratchKey(t)
+	k := regScratchKey(t)
 	noNUL := regStringBytes(`C:\NoTerminator`)
-	setRaw(t, k, "Path", registry.EXPAND_SZ, noNUL[:len(noNUL)-2])
-	setRaw(t, k, "GOPROXY", registry.SZ, append(regStringBytes("https://a.example"), 'x', 0, 'y', 0, 0, 0))
-	setRaw(t, k, "GOSUMDB", registry.BINARY, []byte{0xff, 0x00, 0x01})
-	setRaw(t, k, "GOPRIVATE", registry.EXPAND_SZ, []byte{'a', 0, 'b'}) // odd length
+	regSetRaw(t, k, "Path", registry.EXPAND_SZ, noNUL[:len(noNUL)-2])
+	regSetRaw(t, k, "GOPROXY", registry.SZ, append(regStringBytes("https://a.example"), 'x', 0, 'y', 0, 0, 0))
+	regSetRaw(t, k, "GOSUMDB", registry.BINARY, []byte{0xff, 0x00, 0x01})
+	regSetRaw(t, k, "GOPRIVATE", registry.EXPAND_SZ, []byte{'a', 0, 'b'}) // odd length
 	if err := k.SetStringValue("GONOPROXY", "gitlab.例子.cn/*"); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, k)
+	before := regSnapshot(t, k)
 	s := Settings{GOPROXY: "direct", GOSUMDB: "off", GOPRIVATE: "x.example", GONOPROXY: "y.example", Path: []string{`C:\Go\bin`}}
 	recs, err := applyRegistry(k, s, os.LookupEnv, setRegValue)
 	if err != nil {
@@ -305,7 +305,7 @@ func TestRegistryExactPriorBytes(t *testing.T) {
 	if len(recs) != 5 {
 		t.Fatalf("got %d records, want 5: %+v", len(recs), recs)
 	}
-	if got, _ := getString(t, k, "Path"); got != `C:\Go\bin;C:\NoTerminator` {
+	if got, _ := regGetString(t, k, "Path"); got != `C:\Go\bin;C:\NoTerminator` {
 		t.Errorf("Path = %q", got)
 	}
 	for _, r := range recs {
@@ -313,14 +313,14 @@ func TestRegistryExactPriorBytes(t *testing.T) {
 			t.Errorf("a canonical string should be recorded as text, got %q", r.PriorData)
 		}
 	}
-	if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+	if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 		t.Fatal(err)
 	}
-	sameSnapshot(t, "after revert", snapshot(t, k), before)
+	regSameSnapshot(t, "after revert", regSnapshot(t, k), before)
 }
 
 func TestRegistryRevertKeepsLaterEdits(t *testing.T) {
-	k := scratchKey(t)
+	k := regScratchKey(t)
 	home := os.Getenv("USERPROFILE")
 	if err := k.SetExpandStringValue("Path", `%USERPROFILE%\go\bin;C:\Windows`); err != nil {
 		t.Fatal(err)
@@ -333,7 +333,7 @@ func TestRegistryRevertKeepsLaterEdits(t *testing.T) {
 	}
 	// Since then the user added a Path entry, set GOPROXY themselves and
 	// deleted GOPRIVATE.
-	path, _ := getString(t, k, "Path")
+	path, _ := regGetString(t, k, "Path")
 	if err := k.SetExpandStringValue("Path", path+`;C:\Later`); err != nil {
 		t.Fatal(err)
 	}
@@ -343,16 +343,16 @@ func TestRegistryRevertKeepsLaterEdits(t *testing.T) {
 	if err := k.DeleteValue("GOPRIVATE"); err != nil {
 		t.Fatal(err)
 	}
-	if err := revertRegistry(k, jsonRoundTrip(t, recs), os.LookupEnv); err != nil {
+	if err := revertRegistry(k, regJSONRoundTrip(t, recs), os.LookupEnv); err != nil {
 		t.Fatal(err)
 	}
-	if got, typ := getString(t, k, "Path"); got != `%USERPROFILE%\go\bin;C:\Windows;C:\Later` || typ != registry.EXPAND_SZ {
+	if got, typ := regGetString(t, k, "Path"); got != `%USERPROFILE%\go\bin;C:\Windows;C:\Later` || typ != registry.EXPAND_SZ {
 		t.Errorf("Path = %q (type %d): want the user's entries and order of moved ones kept, ours removed", got, typ)
 	}
-	if got, _ := getString(t, k, "GOPROXY"); got != "https://mine.example" {
+	if got, _ := regGetString(t, k, "GOPROXY"); got != "https://mine.example" {
 		t.Errorf("GOPROXY = %q: the user's later value must win", got)
 	}
-	snap := snapshot(t, k)
+	snap := regSnapshot(t, k)
 	if _, ok := snap["gosumdb"]; ok {
 		t.Error("GOSUMDB, unchanged since gosetup created it, should be deleted")
 	}
@@ -364,14 +364,14 @@ func TestRegistryRevertKeepsLaterEdits(t *testing.T) {
 // TestRegistryApplyRollsBack fails the second write and checks that the
 // first one is undone and the error says so.
 func TestRegistryApplyRollsBack(t *testing.T) {
-	k := scratchKey(t)
+	k := regScratchKey(t)
 	if err := k.SetExpandStringValue("Path", `C:\Windows`); err != nil {
 		t.Fatal(err)
 	}
 	if err := k.SetStringValue("GOPROXY", "https://proxy.golang.org"); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, k)
+	before := regSnapshot(t, k)
 	writes := 0
 	failing := func(k registry.Key, name string, typ uint32, raw []byte) error {
 		writes++
@@ -391,15 +391,15 @@ func TestRegistryApplyRollsBack(t *testing.T) {
 	if writes != 3 {
 		t.Errorf("%d writes, want 3", writes)
 	}
-	sameSnapshot(t, "after failed apply", snapshot(t, k), before)
+	regSameSnapshot(t, "after failed apply", regSnapshot(t, k), before)
 }
 
 func TestRegistryRejectsNUL(t *testing.T) {
-	k := scratchKey(t)
+	k := regScratchKey(t)
 	if _, err := applyRegistry(k, Settings{GOPROXY: "direct\x00off"}, os.LookupEnv, setRegValue); err == nil {
 		t.Fatal("a value with NUL was accepted")
 	}
-	sameSnapshot(t, "after refusal", snapshot(t, k), map[string]regValue{})
+	regSameSnapshot(t, "after refusal", regSnapshot(t, k), map[string]regValue{})
 }
 
 // TestRegistryExpandMatchesWindows checks expandWinVars, which decides
@@ -421,13 +421,13 @@ func TestRegistryExpandMatchesWindows(t *testing.T) {
 	}
 }
 
-// receiver is a hidden top-level window that records the lParam string of
+// regReceiver is a hidden top-level window that records the lParam string of
 // every WM_SETTINGCHANGE it receives.
-type receiver struct{ got chan string }
+type regReceiver struct{ got chan string }
 
-var receiverClasses atomic.Int64
+var regReceiverClasses atomic.Int64
 
-func newReceiver(t *testing.T) *receiver {
+func newRegReceiver(t *testing.T) *regReceiver {
 	t.Helper()
 	user32 := windows.NewLazySystemDLL("user32.dll")
 	registerClass := user32.NewProc("RegisterClassExW")
@@ -438,7 +438,7 @@ func newReceiver(t *testing.T) *receiver {
 	defWindowProc := user32.NewProc("DefWindowProcW")
 	postMessage := user32.NewProc("PostMessageW")
 
-	rc := &receiver{got: make(chan string, 16)}
+	rc := &regReceiver{got: make(chan string, 16)}
 	ready := make(chan error, 1)
 	var hwnd uintptr
 	go func() {
@@ -455,7 +455,7 @@ func newReceiver(t *testing.T) *receiver {
 			r, _, _ := defWindowProc.Call(h, msg, w, l)
 			return r
 		})
-		name, _ := windows.UTF16PtrFromString(fmt.Sprintf("gosetup-test-%d-%d", os.Getpid(), receiverClasses.Add(1)))
+		name, _ := windows.UTF16PtrFromString(fmt.Sprintf("gosetup-test-%d-%d", os.Getpid(), regReceiverClasses.Add(1)))
 		wc := struct {
 			size, style                        uint32
 			wndProc                            uintptr
@@ -503,7 +503,7 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 // wait returns the next WM_SETTINGCHANGE parameter, or fails the test.
-func (rc *receiver) wait(t *testing.T) string {
+func (rc *regReceiver) wait(t *testing.T) string {
 	t.Helper()
 	select {
 	case s := <-rc.got:
@@ -515,7 +515,7 @@ func (rc *receiver) wait(t *testing.T) string {
 }
 
 func TestRegistryBroadcast(t *testing.T) {
-	rc := newReceiver(t)
+	rc := newRegReceiver(t)
 	if err := broadcastEnvironmentChange(); err != nil {
 		t.Fatal(err)
 	}
@@ -524,9 +524,9 @@ func TestRegistryBroadcast(t *testing.T) {
 	}
 }
 
-// requireWine skips tests that change the real HKCU\Environment unless they
+// regRequireWine skips tests that change the real HKCU\Environment unless they
 // run in the throwaway Wine prefix that wine_test.go prepares.
-func requireWine(t *testing.T) {
+func regRequireWine(t *testing.T) {
 	t.Helper()
 	if os.Getenv(wineEnvVar) != "1" {
 		t.Skipf(`this test changes your real HKCU\Environment; it runs under Wine from wine_test.go (%s=1)`, wineEnvVar)
@@ -536,7 +536,7 @@ func requireWine(t *testing.T) {
 // TestRegistryHKCUEnvironment drives the exported API against the real
 // HKCU\Environment: dry run, apply with broadcast, idempotence, revert.
 func TestRegistryHKCUEnvironment(t *testing.T) {
-	requireWine(t)
+	regRequireWine(t)
 	k, err := registry.OpenKey(registry.CURRENT_USER, envKeyPath, registry.ALL_ACCESS)
 	if err != nil {
 		t.Fatal(err)
@@ -547,15 +547,15 @@ func TestRegistryHKCUEnvironment(t *testing.T) {
 	}
 	k.DeleteValue("GOPROXY")
 	k.DeleteValue("GOSUMDB")
-	before := snapshot(t, k)
+	before := regSnapshot(t, k)
 	s := Settings{GOPROXY: "https://goproxy.cn,direct", GOSUMDB: "sum.golang.google.cn", Path: []string{`C:\Go\bin`}}
 
 	plan, err := PlanRegistry(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameSnapshot(t, "after PlanRegistry", snapshot(t, k), before)
-	rc := newReceiver(t)
+	regSameSnapshot(t, "after PlanRegistry", regSnapshot(t, k), before)
+	rc := newRegReceiver(t)
 	recs, err := ApplyRegistry(s)
 	if err != nil {
 		t.Fatal(err)
@@ -566,16 +566,16 @@ func TestRegistryHKCUEnvironment(t *testing.T) {
 	if got := rc.wait(t); got != "Environment" {
 		t.Errorf("ApplyRegistry broadcast %q", got)
 	}
-	if got, typ := getString(t, k, "Path"); got != `C:\Go\bin;%USERPROFILE%\bin;C:\Tools` || typ != registry.EXPAND_SZ {
+	if got, typ := regGetString(t, k, "Path"); got != `C:\Go\bin;%USERPROFILE%\bin;C:\Tools` || typ != registry.EXPAND_SZ {
 		t.Errorf("Path = %q type %d", got, typ)
 	}
 	if again, err := ApplyRegistry(s); err != nil || len(again) != 0 {
 		t.Errorf("second ApplyRegistry changed %+v (%v)", again, err)
 	}
-	if err := RevertRegistry(jsonRoundTrip(t, recs)); err != nil {
+	if err := RevertRegistry(regJSONRoundTrip(t, recs)); err != nil {
 		t.Fatal(err)
 	}
-	sameSnapshot(t, "after RevertRegistry", snapshot(t, k), before)
+	regSameSnapshot(t, "after RevertRegistry", regSnapshot(t, k), before)
 }
 
 // TestWineHelperProcess is not a test: wine_test.go runs this binary with
@@ -586,7 +586,7 @@ func TestWineHelperProcess(t *testing.T) {
 	if mode == "" {
 		t.Skip("helper for wine_test.go")
 	}
-	requireWine(t)
+	regRequireWine(t)
 	recFile := os.Getenv("GOSETUP_WINE_RECORDS")
 	switch mode {
 	case "apply":
