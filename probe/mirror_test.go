@@ -1,10 +1,12 @@
 package probe
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -69,7 +71,7 @@ type mirror struct {
 func serve(t testing.TB, latency time.Duration, h http.HandlerFunc) *mirror {
 	t.Helper()
 	m := &mirror{agents: map[string]bool{}, remotes: map[string]bool{}}
-	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		m.agents[r.UserAgent()] = true
 		m.remotes[r.RemoteAddr] = true
@@ -84,7 +86,13 @@ func serve(t testing.TB, latency time.Duration, h http.HandlerFunc) *mirror {
 		}
 		h(w, r)
 	}))
+	// Every request's context ends when the test does, so a hanging
+	// handler can never block Close, whatever the client did.
+	ctx, cancel := context.WithCancel(context.Background())
+	m.Config.BaseContext = func(net.Listener) context.Context { return ctx }
+	m.Start()
 	t.Cleanup(m.Close)
+	t.Cleanup(cancel) // runs first
 	return m
 }
 

@@ -94,7 +94,7 @@ func TestThroughputStalledBody(t *testing.T) {
 	k := newKey(t, "sum.golang.org")
 	good := goodArchive("go1.22.5")
 	stall := func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Range") == "bytes=0-1023" {
+		if r.Method == http.MethodHead || r.Header.Get("Range") == "bytes=0-1023" {
 			good(w, r)
 			return
 		}
