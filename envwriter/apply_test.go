@@ -249,3 +249,48 @@ func TestStartupFilesPerShell(t *testing.T) {
 		t.Errorf("darwin: %q, want .zprofile after path_helper", got)
 	}
 }
+
+// With the state record lost, uninstall still removes every managed block.
+func TestUninstallWithoutRecordRemovesBlocks(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, userStartup)
+	env := testEnv(home, allShells, nil)
+	mustApply(t, Options{Settings: Settings{GOPROXY: "direct"}, Env: env})
+	cfg, _ := ConfigDir(env)
+	os.Remove(StatePath(cfg))
+	p := mustUninstall(t, UninstallOptions{Env: env})
+	for name, text := range userStartup {
+		b, _ := os.ReadFile(filepath.Join(home, name))
+		if string(b) != text {
+			t.Errorf("%s = %q, want %q", name, b, text)
+		}
+	}
+	fb, _ := os.ReadFile(filepath.Join(home, ".config/fish/conf.d/gosetup.fish"))
+	if HasBlock(fb) {
+		t.Error("the fish conf.d block is still there")
+	}
+	if len(p.Changes) == 0 || p.Changes[0].Note == "" {
+		t.Error("no note about the missing record")
+	}
+}
+
+// Switching from shell to goenv scope moves the GO* values out of the env
+// scripts (where they would shadow the Go env file) into the Go env file.
+func TestScopeSwitch(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "p\n"})
+	env := testEnv(home, []string{"sh"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})
+	before := snapshot(t, home)
+	mustApply(t, Options{Settings: Settings{GOPROXY: "https://a.example", Path: []string{"/opt/go/bin"}}, Env: env})
+	mustApply(t, Options{Settings: Settings{GOSUMDB: "off"}, Scope: ScopeGoEnv, Env: env})
+	sh, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))
+	if strings.Contains(string(sh), "GOPROXY") || !strings.Contains(string(sh), "/opt/go/bin") {
+		t.Errorf("env script after the switch:\n%s", sh)
+	}
+	ge, _ := os.ReadFile(filepath.Join(home, "goenv"))
+	if string(ge) != "GOPROXY=https://a.example\nGOSUMDB=off\n" {
+		t.Errorf("Go env file = %q", ge)
+	}
+	mustUninstall(t, UninstallOptions{Env: env})
+	diffSnapshots(t, "uninstall", before, snapshot(t, home))
+}

@@ -64,6 +64,9 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 			p.Changes = append(p.Changes, *c)
 		}
 	}
+	if err := p.planStrayBlocks(); err != nil {
+		return nil, err
+	}
 	p.Registry = st.Registry
 	p.dirs = st.Dirs
 	if st.Toolchain != "" && !opts.KeepToolchain {
@@ -79,6 +82,40 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 		p.next = &State{Toolchain: st.Toolchain}
 	}
 	return p, ctx.Err()
+}
+
+// planStrayBlocks finds managed blocks in startup files the state record
+// does not list (the record was lost, or HOME moved) and removes them too,
+// so that uninstall always leaves no gosetup line behind.
+func (p *Plan) planStrayBlocks() error {
+	seen := map[string]bool{}
+	for _, c := range p.Changes {
+		seen[c.Path] = true
+	}
+	var paths []string
+	for _, t := range StartupFiles(p.env) {
+		paths = append(paths, t.Path)
+	}
+	for _, f := range p.env.startupFilesToScan() {
+		paths = append(paths, f.path)
+	}
+	for _, path := range paths {
+		fsx, err := readTarget(path)
+		if err != nil || !fsx.Exists || seen[fsx.Path] {
+			continue
+		}
+		seen[fsx.Path] = true
+		stripped, found, err := RemoveBlock(fsx.Content)
+		if err != nil {
+			return fmt.Errorf("%s: %w", fsx.Path, err)
+		}
+		if !found {
+			continue
+		}
+		p.Changes = append(p.Changes, Change{Kind: KindStartup, Path: fsx.Path, Link: fsx.Link, Old: fsx.Content, New: stripped, Exists: true, Mode: fsx.Mode,
+			Why: "gosetup's block removed", Note: "gosetup's block was here without a record of it; only the block is removed"})
+	}
+	return nil
 }
 
 // undoFile plans the undo of one recorded startup file.
