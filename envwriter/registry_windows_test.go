@@ -78,7 +78,7 @@ func regSameSnapshot(t *testing.T, what string, got, want map[string]regValue) {
 			continue
 		}
 		if g.typ != w.typ || !bytes.Equal(g.raw, w.raw) {
-			t.Errorf("%s: value %s is type %d %q, want type %d %q", what, n, g.typ, g.raw, w.typ, w.raw)
+			t.Errorf("%s: value %s is %s, want %s", what, n, g, w)
 		}
 	}
 	for n := range got {
@@ -86,6 +86,16 @@ func regSameSnapshot(t *testing.T, what string, got, want map[string]regValue) {
 			t.Errorf("%s: unexpected value %s", what, n)
 		}
 	}
+}
+
+// String describes v for a failure message: type, size and text, with
+// long text cut (the full bytes are compared, not this).
+func (v regValue) String() string {
+	text := regText(v.raw)
+	if len(text) > 120 {
+		text = text[:60] + "…" + text[len(text)-60:]
+	}
+	return fmt.Sprintf("type %d, %d bytes, text %q", v.typ, len(v.raw), text)
 }
 
 func regGetString(t *testing.T, k registry.Key, name string) (string, uint32) {

@@ -229,6 +229,16 @@ func (p *winePrefix) query(t *testing.T, name string) (typ, data string, ok bool
 	return "", "", false
 }
 
+// queryAll returns every value of HKCU\Environment as reg.exe lists them.
+func (p *winePrefix) queryAll(t *testing.T) string {
+	t.Helper()
+	out, err := p.run(t, nil, "reg", "query", `HKCU\Environment`)
+	if err != nil {
+		t.Fatalf("reg query HKCU\\Environment: %v\n%s", err, out)
+	}
+	return out
+}
+
 func (p *winePrefix) regAdd(t *testing.T, name, typ, data string) {
 	t.Helper()
 	if out, err := p.run(t, nil, "reg", "add", `HKCU\Environment`, "/v", name, "/t", typ, "/d", data, "/f"); err != nil {
@@ -325,6 +335,66 @@ func TestWine(t *testing.T) {
 		p.expect(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
 		p.expectAbsent(t, "GOSUMDB")
 		p.expect(t, "GOPRIVATE", "REG_SZ", "corp.example")
+	})
+
+	t.Run("gosetup env and uninstall", func(t *testing.T) {
+		t.Parallel()
+		exe := filepath.Join(t.TempDir(), "gosetup.exe")
+		w.buildWindows(t, exe, "build", "-o", exe, ".")
+		p := w.newPrefix(t)
+		p.regAdd(t, "Path", "REG_EXPAND_SZ", `%USERPROFILE%\bin;`+longWinPath(1100))
+		p.regAdd(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
+		before := p.queryAll(t)
+		gosetup := func(args ...string) string {
+			t.Helper()
+			out, err := p.run(t, nil, append([]string{exe}, args...)...)
+			if err != nil {
+				t.Fatalf("gosetup %s under Wine: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return out
+		}
+		env := []string{"env", "--yes", "--proxy", "https://goproxy.cn,direct", "--sumdb", "sum.golang.google.cn", "--path", `C:\Go\bin`}
+
+		gosetup(append(env, "--dry-run")...)
+		if got := p.queryAll(t); got != before {
+			t.Fatalf("env --dry-run changed HKCU\\Environment:\n%s\nwas:\n%s", got, before)
+		}
+
+		gosetup(env...)
+		p.expect(t, "Path", "REG_EXPAND_SZ", `C:\Go\bin;%USERPROFILE%\bin;`+longWinPath(1100))
+		p.expect(t, "GOPROXY", "REG_SZ", "https://goproxy.cn,direct")
+		p.expect(t, "GOSUMDB", "REG_SZ", "sum.golang.google.cn")
+		written := p.queryAll(t)
+
+		// A new process (Wine builds its environment from the registry, as
+		// Windows does at sign-in) sees the values, with %USERPROFILE%
+		// expanded and C:\Go\bin ahead of the user's other entries.
+		p.stopServer()
+		p.startServer(t)
+		out, err := p.run(t, nil, "cmd", "/c", "echo GOPROXY=%GOPROXY% & echo GOSUMDB=%GOSUMDB% & echo PATH=%PATH%")
+		if err != nil {
+			t.Fatalf("cmd under Wine: %v\n%s", err, out)
+		}
+		user := wineUser(t, p)
+		for _, want := range []string{
+			"GOPROXY=https://goproxy.cn,direct",
+			"GOSUMDB=sum.golang.google.cn",
+			`;C:\Go\bin;C:\users\` + user + `\bin;C:\Vendor 0000\`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("a new process does not see %q:\n%s", want, out)
+			}
+		}
+
+		gosetup(env...)
+		if got := p.queryAll(t); got != written {
+			t.Errorf("a second env run changed HKCU\\Environment:\n%s\nwas:\n%s", got, written)
+		}
+
+		gosetup("uninstall", "--yes")
+		if got := p.queryAll(t); got != before {
+			t.Errorf("uninstall did not restore HKCU\\Environment exactly:\n%s\nwant:\n%s", got, before)
+		}
 	})
 }
 
