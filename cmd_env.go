@@ -139,7 +139,7 @@ func goosOf(e envwriter.Env) string {
 
 // describePlan prints what a plan will do: shells found, each file and
 // why, registry values, warnings.
-func describePlan(w io.Writer, p *envwriter.Plan, home string) {
+func describePlan(w io.Writer, p *envwriter.Plan, home string, uninstall bool) {
 	short := func(path string) string {
 		if home != "" && strings.HasPrefix(path, home+string(filepath.Separator)) {
 			return "~" + path[len(home):]
@@ -184,7 +184,18 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string) {
 		}
 	}
 	for _, r := range p.Registry {
-		fmt.Fprintf(w, "  registry  HKCU\\Environment\\%s = %s\n", r.Name, r.Data)
+		prior := "(not set)"
+		switch {
+		case r.PriorExists && strings.HasPrefix(r.PriorData, "\x00"):
+			prior = "(a non-text value)"
+		case r.PriorExists:
+			prior = r.PriorData
+		}
+		if uninstall {
+			fmt.Fprintf(w, "  restore   HKCU\\Environment\\%s to %s\n", r.Name, prior)
+		} else {
+			fmt.Fprintf(w, "  registry  HKCU\\Environment\\%s: %s -> %s\n", r.Name, prior, r.Data)
+		}
 	}
 	if p.Toolchain != "" {
 		fmt.Fprintf(w, "  remove    %s  (the Go toolchain gosetup installed)\n", short(p.Toolchain))
@@ -198,7 +209,7 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string) {
 // requires --yes without a terminal), and applies.
 func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes bool, verb string) error {
 	home := a.getenv("HOME")
-	describePlan(a.stdout, p, home)
+	describePlan(a.stdout, p, home, verb == "undo")
 	if dryRun {
 		for _, c := range p.Changed() {
 			oldName, newName := c.Path, c.Path
@@ -308,7 +319,7 @@ func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, f *s
 	if err != nil {
 		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
 	}
-	describePlan(a.stderr, p, a.getenv("HOME"))
+	describePlan(a.stderr, p, a.getenv("HOME"), false)
 	if err := p.Apply(ctx); err != nil {
 		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
 	}
