@@ -23,3 +23,8 @@ func RevertRegistry(recs []RegistryRecord) error {
 	}
 	return errNoRegistry
 }
+
+// SystemPathGo reports nothing off Windows: there is no machine-wide Path
+// that comes before the user's, and the shell env scripts put gosetup's
+// directories first at run time.
+func SystemPathGo(dirs []string) ([]string, error) { return nil, nil }

@@ -367,3 +367,30 @@ func broadcastEnvironmentChange() error {
 	}
 	return nil
 }
+
+// systemEnvKeyPath holds the machine-wide variables, under HKLM.
+const systemEnvKeyPath = `SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
+
+// SystemPathGo returns the directories of the machine-wide Path that hold a
+// go.exe, other than dirs. Windows builds a process's PATH as the system
+// Path followed by the user Path, so such a go.exe wins over the toolchain
+// gosetup put first in HKCU\Environment: the caller should tell the user
+// (only an administrator can change the system Path).
+func SystemPathGo(dirs []string) ([]string, error) {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, systemEnvKeyPath, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf(`reading the system Path (HKLM\%s): %w`, systemEnvKeyPath, err)
+	}
+	defer k.Close()
+	v, err := readRegValue(&k, pathValueName)
+	if err != nil || !v.exists || !isRegString(v.typ) {
+		return nil, err
+	}
+	return goDirsOutside(regText(v.raw), dirs, os.LookupEnv, func(dir string) bool {
+		fi, err := os.Stat(filepath.Join(dir, "go.exe"))
+		return err == nil && fi.Mode().IsRegular()
+	}), nil
+}

@@ -588,6 +588,54 @@ func TestRegistryHKCUEnvironment(t *testing.T) {
 	regSameSnapshot(t, "after RevertRegistry", regSnapshot(t, k), before)
 }
 
+// TestRegistrySystemPathGo puts a go.exe in a directory on the machine-wide
+// Path (in the throwaway Wine prefix) and checks that it is reported, and
+// that gosetup's own directory is not.
+func TestRegistrySystemPathGo(t *testing.T) {
+	regRequireWine(t)
+	// Not t.TempDir: Wine 8 lacks a call Go's RemoveAll uses on Windows,
+	// so the cleanup would fail; the whole prefix is thrown away anyway.
+	base, err := os.MkdirTemp("", "gosetup-syspath")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	theirs, ours := base+`\Program Files\Go\bin`, base+`\gosetup\go\bin`
+	for _, d := range []string{theirs, ours} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d+`\go.exe`, []byte("MZ"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, systemEnvKeyPath, registry.ALL_ACCESS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, typ, err := k.GetStringValue("Path")
+	if err != nil {
+		k.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := setRegValue(k, "Path", typ, regStringBytes(old)); err != nil {
+			t.Error(err)
+		}
+		k.Close()
+	})
+	if err := k.SetExpandStringValue("Path", old+";"+ours+";"+theirs+`\;`+base+`\NoGo`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := SystemPathGo([]string{ours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.EqualFold(got[0], theirs+`\`) {
+		t.Errorf("SystemPathGo = %q, want only %q", got, theirs)
+	}
+}
+
 // TestWineHelperProcess is not a test: wine_test.go runs this binary with
 // GOSETUP_WINE_HELPER=apply|revert to change HKCU\Environment and then
 // checks the result with Wine's reg.exe from outside.

@@ -211,3 +211,27 @@ func addedWinPathDirs(before, after string, lookup func(string) (string, bool)) 
 	}
 	return added
 }
+
+// goDirsOutside returns the segments of the Path list value, expanded
+// through lookup and unquoted, for which hasGo is true and which mean none
+// of dirs: directories whose go would be found instead of gosetup's.
+func goDirsOutside(value string, dirs []string, lookup func(string) (string, bool), hasGo func(dir string) bool) []string {
+	ours := map[string]bool{}
+	for _, d := range dirs {
+		ours[winPathKey(d, lookup)] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, seg := range splitWinPathList(value) {
+		k := winPathKey(seg, lookup)
+		if k == "" || ours[k] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		dir := strings.Trim(strings.ReplaceAll(expandWinVars(seg, lookup), `"`, ""), " \t")
+		if hasGo(dir) {
+			out = append(out, dir)
+		}
+	}
+	return out
+}

@@ -199,3 +199,16 @@ func TestRemoveAndAddedWinPath(t *testing.T) {
 		t.Errorf("remove must drop every equivalent segment: %q", got)
 	}
 }
+
+func TestGoDirsOutside(t *testing.T) {
+	hasGo := map[string]bool{`C:\Program Files\Go\bin`: true, `C:\Users\Ann\go\bin`: true, `C:\Old Go\bin`: true}
+	value := `%SystemRoot%\system32;C:\Program Files\Go\bin;"C:\Old Go\bin";c:\program files\go\bin\;%USERPROFILE%\go\bin;;C:\NoGo`
+	got := goDirsOutside(value, []string{`C:\Users\Ann\go\bin`}, winLookup, func(d string) bool { return hasGo[d] })
+	want := []string{`C:\Program Files\Go\bin`, `C:\Old Go\bin`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("goDirsOutside = %q, want %q (ours excluded, duplicates once, quotes removed)", got, want)
+	}
+	if got := goDirsOutside("", nil, winLookup, func(string) bool { return true }); len(got) != 0 {
+		t.Errorf("empty Path gave %q", got)
+	}
+}
