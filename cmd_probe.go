@@ -121,8 +121,14 @@ func writeProbeTable(w io.Writer, rep *probe.Report, color bool) {
 		if h := urlHost(r.URL); r.Kind == catalog.KindSumDB && h != r.Name {
 			name += " (" + h + ")"
 		}
-		row := []string{string(r.Kind), rank, name, status, msCell(r.LatencyMS, r.Samples), msCell(r.DNSMS, r.Samples),
-			msCell(r.ConnectMS, r.Samples), msCell(r.TLSMS, r.Samples), speedCell(r.ThroughputBytesPerSec), fresh, detail(r)}
+		// A failure shows no timings: it is not slow, it is broken, and
+		// its reason is in DETAIL (the JSON keeps the timings).
+		n := r.Samples
+		if !r.OK {
+			n = 0
+		}
+		row := []string{string(r.Kind), rank, name, status, msCell(r.LatencyMS, n), msCell(r.DNSMS, n),
+			msCell(r.ConnectMS, n), msCell(r.TLSMS, n), speedCell(r.ThroughputBytesPerSec), fresh, detail(r)}
 		rows = append(rows, row)
 		paint = append(paint, c)
 	}
@@ -203,7 +209,11 @@ func detail(r probe.Result) string {
 				parts = append(parts, fmt.Sprintf("fetch ≈ %.1fs", r.FetchEstimateMS/1000))
 			}
 		case catalog.KindProxy:
-			parts = append(parts, "lists "+r.NewestToolchain)
+			if r.NewestToolchain != "" {
+				parts = append(parts, "lists "+r.NewestToolchain)
+			} else {
+				parts = append(parts, "lists no stable release for this platform")
+			}
 			if len(r.SumDBSupported) > 0 {
 				parts = append(parts, "passes "+strings.Join(r.SumDBSupported, ",")+" through")
 			} else {

@@ -41,7 +41,7 @@ func (r *runner) probeArchive(ctx context.Context, c *http.Client, e entry, res 
 	if r.opts.Samples > 1 {
 		resp, err := fetch(ctx, c, http.MethodHead, e.URL, nil, 0)
 		if err != nil {
-			return wrap(e.URL, err)
+			return wrap("HEAD "+e.URL, err)
 		}
 		s = append(s, resp.sample)
 	}
@@ -170,7 +170,7 @@ func (r *runner) throughput(ctx context.Context, c *http.Client, target string) 
 	resp, err := c.Do(req)
 	if err != nil {
 		if tctx.Err() != nil && ctx.Err() == nil {
-			return 0, failf(FailTimeout, "timeout (no answer within the %s throughput window)", ThroughputTime)
+			return 0, failf(FailTimeout, "no answer within the %s throughput window", ThroughputTime)
 		}
 		return 0, classify(ctx, err, nil)
 	}

@@ -180,7 +180,7 @@ func classify(ctx context.Context, err error, tr *tracer) error {
 		if tr != nil {
 			where = tr.where()
 		}
-		return &probeError{class: FailTimeout, msg: "timeout (" + where + ")", err: err}
+		return &probeError{class: FailTimeout, msg: where, err: err}
 	case errors.As(err, &unknownA), errors.As(err, &hostErr), errors.As(err, &invalid),
 		errors.As(err, &verify), errors.As(err, &record), errors.As(err, &alert):
 		return &probeError{class: FailTLS, msg: "TLS error: " + short(err), err: err}

@@ -214,7 +214,11 @@ func (r *runner) probe(ctx context.Context, e entry) Result {
 		}
 		res.Error = err.Error()
 		if res.Failure == FailTimeout {
-			res.Error = fmt.Sprintf("timeout after %s: %s", r.opts.Timeout, err)
+			if ctx.Err() != nil {
+				res.Error = fmt.Sprintf("timeout after %s: %s", r.opts.Timeout, err)
+			} else {
+				res.Error = "timeout: " + res.Error
+			}
 		}
 	} else {
 		res.OK = true

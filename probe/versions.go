@@ -65,7 +65,7 @@ func (b *board) wait(ctx context.Context) (string, error) {
 	select {
 	case <-b.ready:
 	case <-ctx.Done():
-		return "", failf(FailTimeout, "timeout (no source named the newest Go release in time, so there was no archive to ask for)")
+		return "", failf(FailTimeout, "no source named the newest Go release in time, so there was no archive to ask for")
 	}
 	if v := b.current(); v != "" {
 		return v, nil

@@ -24,9 +24,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -72,10 +74,11 @@ func main() {
 	gosetup := flag.String("gosetup", "", "gosetup binary to benchmark")
 	rounds := flag.Int("rounds", 5, "rounds; medians are reported")
 	timeout := flag.Duration("timeout", 3*time.Second, "probe --timeout, also curl's --max-time per mirror")
+	serveOnly := flag.Bool("serve", false, "only serve the mirrors and print the catalogue files, for trying gosetup probe by hand; Ctrl-C ends")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("benchserve-probe: ")
-	if *gosetup == "" {
+	if *gosetup == "" && !*serveOnly {
 		log.Fatal("-gosetup BIN is required")
 	}
 	dir, err := os.MkdirTemp("", "probe-bench")
@@ -101,6 +104,13 @@ func main() {
 	catA := writeCatalog(dir, "all-a.json", setA, vkey)
 	catB := writeCatalog(dir, "all-b.json", setB, vkey)
 
+	if *serveOnly {
+		fmt.Printf("healthy set:       gosetup probe --mirrors %s\ntwo mirrors hang:  gosetup probe --mirrors %s\n", catA, catB)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return
+	}
 	b := bench{gosetup: *gosetup, timeout: *timeout}
 	var full, fullWall, slowest, curlA, hangWall, curlB []float64
 	var slowestName string
