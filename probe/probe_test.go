@@ -429,3 +429,31 @@ func corruptSignature(t *testing.T, msg []byte) []byte {
 	sig[10] ^= 1
 	return append(append([]byte(nil), msg[:i+1]...), base64.StdEncoding.EncodeToString(sig)+"\n"...)
 }
+
+// A slow callback delays the report by its own duration only, and results
+// that finished meanwhile are not mistaken for timeouts.
+func TestSlowCallbackKeepsFinishedResults(t *testing.T) {
+	k := newKey(t, "sum.golang.org")
+	head := k.treeHead(t, 3)
+	latest := func(w http.ResponseWriter, r *http.Request) { w.Write(head) }
+	c := (&cat{}).add(catalog.KindSumDB, "sum.golang.org", serve(t, 0, latest), k.vkey).
+		add(catalog.KindSumDB, "sum.golang.org", serve(t, 50*time.Millisecond, latest), k.vkey).build(t, k)
+	calls := 0
+	rep, err := Run(context.Background(), Options{Catalog: c, Platform: linux, Timeout: 400 * time.Millisecond}, func(Result) {
+		calls++
+		if calls == 1 {
+			time.Sleep(700 * time.Millisecond) // past the deadline
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if !r.OK {
+			t.Errorf("%s: %s; it finished while the callback slept", r.URL, r.Error)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d callbacks, want 2", calls)
+	}
+}

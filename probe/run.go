@@ -131,6 +131,18 @@ wait:
 			break wait
 		}
 	}
+	// A result may have arrived together with the deadline (select picks
+	// at random among ready cases): take it rather than call it a timeout.
+	for drained := false; !drained; {
+		select {
+		case d := <-ch:
+			if results[d.i] == nil {
+				emit(d.i, d.res)
+			}
+		default:
+			drained = true
+		}
+	}
 	for i, res := range results {
 		if res == nil {
 			e := entries[i]
