@@ -50,19 +50,26 @@ func goScript(version string, p dist.Platform) string {
 // bin/go runs (a shell script), with enough files to exercise the parallel
 // writer and one file larger than inlineMax to exercise the streaming path.
 func fakeToolchain(version string, p dist.Platform) []tEntry {
-	big := strings.Repeat("0123456789abcdef", (inlineMax+100)/16)
 	es := []tEntry{
 		{Name: "bin/", Type: tar.TypeDir, Mode: 0o755},
 		{Name: "bin/go", Body: goScript(version, p), Mode: 0o755},
 		{Name: "VERSION", Body: version + "\ntime 2024-01-01T00:00:00Z\n", Mode: 0o644},
 		{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/compile", Body: "#!/bin/sh\necho compile\n", Mode: 0o755},
-		{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/big", Body: big, Mode: 0o755},
 		{Name: "src/medium.txt", Body: strings.Repeat("m", 200<<10), Mode: 0o644},
+		{Name: "src/empty.txt", Body: "", Mode: 0o644},
 	}
 	for i := range 150 {
 		es = append(es, tEntry{Name: fmt.Sprintf("src/pkg%d/file%d.go", i%13, i), Body: fmt.Sprintf("package p%d // %d\n", i%13, i), Mode: 0o644})
 	}
 	return es
+}
+
+// bigToolchain adds files larger than the in-memory and zip buffer sizes,
+// to exercise the streaming write paths.
+func bigToolchain(version string, p dist.Platform) []tEntry {
+	return append(fakeToolchain(version, p),
+		tEntry{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/big", Body: strings.Repeat("0123456789abcdef", (inlineMax+100)/16), Mode: 0o755},
+		tEntry{Name: "src/twomeg.txt", Body: strings.Repeat("2", 2<<20), Mode: 0o644})
 }
 
 // withRoot prefixes every entry name.

@@ -38,7 +38,7 @@ func goodModuleZip(t *testing.T, p dist.Platform) []byte {
 
 func TestInstallModule(t *testing.T) {
 	e := newEnv(t)
-	zipData := goodModuleZip(t, e.p)
+	zipData := makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, e.p), bigToolchain(instVersion, e.p)))
 	_, rel := moduleSetup(t, e, zipData, nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "go")
@@ -51,7 +51,10 @@ func TestInstallModule(t *testing.T) {
 	}
 	// The zip carries no modes: bin/ and pkg/tool/ must be executable,
 	// the rest not.
-	for rel, exec := range map[string]bool{"bin/go": true, "pkg/tool/" + e.p.OS + "_" + e.p.Arch + "/compile": true, "VERSION": false, "src/medium.txt": false} {
+	if b, err := os.ReadFile(filepath.Join(dir, "src", "twomeg.txt")); err != nil || len(b) != 2<<20 {
+		t.Errorf("streamed file: %d bytes, %v", len(b), err)
+	}
+	for rel, exec := range map[string]bool{"src/empty.txt": false, "bin/go": true, "pkg/tool/" + e.p.OS + "_" + e.p.Arch + "/compile": true, "VERSION": false, "src/medium.txt": false} {
 		fi, err := os.Stat(filepath.Join(dir, rel))
 		if err != nil {
 			t.Fatal(err)

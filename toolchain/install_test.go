@@ -35,7 +35,7 @@ func goodArchive(t *testing.T, e *env) []byte {
 
 func TestInstallArchive(t *testing.T) {
 	e := newEnv(t)
-	archive := goodArchive(t, e)
+	archive := makeTarGz(t, withRoot("go/", bigToolchain(instVersion, e.p)))
 	_, rel := archiveSetup(t, e, archive, nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "sub", "go")

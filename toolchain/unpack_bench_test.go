@@ -3,7 +3,7 @@ package toolchain
 import (
 	"context"
 	"os"
-	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -21,15 +21,13 @@ func BenchmarkUnpackTarGz(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		dir := filepath.Join(b.TempDir(), "go")
-		os.Mkdir(dir, 0o755)
-		if err := unpackTarGz(context.Background(), f, newTree(dir, "go/", Limits{}, nil)); err != nil {
+		dir := benchDir(b)
+		tr := newTree(dir, "go/", Limits{}, nil)
+		tr.workers, _ = strconv.Atoi(os.Getenv("GOSETUP_BENCH_WORKERS"))
+		if err := unpackTarGz(context.Background(), f, tr); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
-		b.StopTimer()
-		os.RemoveAll(dir)
-		b.StartTimer()
 	}
 }
 
@@ -44,15 +42,29 @@ func BenchmarkUnpackZip(b *testing.B) {
 			b.Fatal(err)
 		}
 		fi, _ := f.Stat()
-		dir := filepath.Join(b.TempDir(), "go")
-		os.Mkdir(dir, 0o755)
+		dir := benchDir(b)
 		prefix := "golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/"
-		if _, err := unpackZip(context.Background(), f, fi.Size(), newTree(dir, prefix, Limits{}, nil), true); err != nil {
+		tr := newTree(dir, prefix, Limits{}, nil)
+		tr.workers, _ = strconv.Atoi(os.Getenv("GOSETUP_BENCH_WORKERS"))
+		if _, err := unpackZip(context.Background(), f, fi.Size(), tr, true); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
-		b.StopTimer()
-		os.RemoveAll(dir)
-		b.StartTimer()
 	}
+}
+
+// benchDir is a fresh directory to unpack into. With GOSETUP_BENCH_OUT set
+// it is created there and kept: deleting a toolchain's 10,000 files slows
+// the next minute of file creation on ext4 (it skips recently deleted
+// inodes), which would distort the next run.
+func benchDir(b *testing.B) string {
+	parent := os.Getenv("GOSETUP_BENCH_OUT")
+	if parent == "" {
+		parent = b.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sync"
 )
@@ -73,7 +74,7 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 		return fmt.Errorf("%w: the download is not a gzip-compressed tar file (%v)", errNotArchive, err)
 	}
 	tr := tar.NewReader(zr)
-	pool := newWritePool(ctx, 0)
+	pool := newWritePool(ctx, t.workers)
 	budget := newByteBudget(inFlightMax)
 	// A failed worker must not leave acquire waiting forever.
 	stopWait := context.AfterFunc(ctx, func() { budget.cond.Broadcast() })
@@ -81,7 +82,15 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 	stop := func() bool { return pool.failed() != nil }
 
 	streamBuf := make([]byte, 256<<10)
-	err = func() error {
+	batch := &fileBatch{}
+	err = func() (err error) {
+		defer func() {
+			if err != nil {
+				batch.discard(budget)
+			} else if ferr := flushBatch(t, pool, budget, batch); ferr != nil {
+				err = ferr
+			}
+		}()
 		for {
 			if err := pool.failed(); err != nil {
 				return err
@@ -118,7 +127,7 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 				if err := t.mkdirAll(path.Dir(rel)); err != nil {
 					return err
 				}
-				if err := writeTarFile(t, pool, budget, stop, tr, hdr, rel, streamBuf); err != nil {
+				if err := writeTarFile(t, pool, budget, stop, batch, tr, hdr, rel, streamBuf); err != nil {
 					return err
 				}
 			case tar.TypeSymlink:
@@ -158,7 +167,27 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 	return nil
 }
 
-func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, tr *tar.Reader, hdr *tar.Header, rel string, streamBuf []byte) error {
+// fileBatch groups small files into one pool job: handing each of 10,000
+// files to a worker separately costs more in goroutine wake-ups than the
+// writes themselves.
+type fileBatch struct {
+	files []batchFile
+	bytes int64
+}
+
+type batchFile struct {
+	name, dst string
+	perm      os.FileMode
+	data      []byte
+	pooled    *[]byte
+}
+
+const (
+	batchMaxFiles = 64
+	batchMaxBytes = 1 << 20
+)
+
+func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, batch *fileBatch, tr *tar.Reader, hdr *tar.Header, rel string, streamBuf []byte) error {
 	dst := t.path(rel)
 	perm := filePerm(rel, hdr.FileInfo().Mode())
 	if hdr.Size > inlineMax {
@@ -181,27 +210,62 @@ func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool
 	}
 	if _, err := io.ReadFull(tr, data); err != nil {
 		budget.release(hdr.Size)
-		return readOrWriteErr(hdr.Name, err)
-	}
-	size := hdr.Size
-	name := hdr.Name
-	return pool.submit(func() error {
-		var err error
-		if pool.failed() == nil {
-			err = createFile(dst, perm, data, nil, nil)
-		}
 		if pooled != nil {
 			smallBufs.Put(pooled)
 		}
+		return readOrWriteErr(hdr.Name, err)
+	}
+	batch.files = append(batch.files, batchFile{name: hdr.Name, dst: dst, perm: perm, data: data, pooled: pooled})
+	batch.bytes += hdr.Size
+	if len(batch.files) >= batchMaxFiles || batch.bytes >= batchMaxBytes {
+		return flushBatch(t, pool, budget, batch)
+	}
+	return nil
+}
+
+// discard returns the batch's buffers without writing them.
+func (b *fileBatch) discard(budget *byteBudget) {
+	for _, f := range b.files {
+		if f.pooled != nil {
+			smallBufs.Put(f.pooled)
+		}
+	}
+	budget.release(b.bytes)
+	b.files, b.bytes = nil, 0
+}
+
+// flushBatch hands the batched files to the pool.
+func flushBatch(t *tree, pool *writePool, budget *byteBudget, batch *fileBatch) error {
+	if len(batch.files) == 0 {
+		return nil
+	}
+	files, size := batch.files, batch.bytes
+	batch.files, batch.bytes = nil, 0
+	release := func() {
+		for _, f := range files {
+			if f.pooled != nil {
+				smallBufs.Put(f.pooled)
+			}
+		}
 		budget.release(size)
-		if err != nil {
-			return readOrWriteErr(name, err)
+	}
+	err := pool.submit(func() error {
+		defer release()
+		for _, f := range files {
+			if pool.failed() != nil {
+				return nil
+			}
+			if err := writeNewFile(f.dst, f.perm, f.data); err != nil {
+				return readOrWriteErr(f.name, err)
+			}
 		}
-		if pool.failed() == nil {
-			t.rep.addFiles(1)
-		}
+		t.rep.addFiles(len(files))
 		return nil
 	})
+	if err != nil {
+		release()
+	}
+	return err
 }
 
 // readOrWriteErr names the entry in an I/O error, keeping the cause

@@ -23,6 +23,8 @@ type tree struct {
 	prefix string // the archive's root directory, such as "go/"
 	lim    Limits
 	rep    *reporter
+	// workers is the number of file-writing goroutines (0: default).
+	workers int
 
 	entries int
 	bytes   int64
@@ -181,6 +183,7 @@ type writePool struct {
 	ctx  context.Context
 	jobs chan func() error
 	wg   sync.WaitGroup
+	size int // number of workers
 
 	mu  sync.Mutex
 	err error
@@ -190,7 +193,7 @@ func newWritePool(ctx context.Context, workers int) *writePool {
 	if workers <= 0 {
 		workers = max(2, runtime.GOMAXPROCS(0))
 	}
-	p := &writePool{ctx: ctx, jobs: make(chan func() error, 64)}
+	p := &writePool{ctx: ctx, jobs: make(chan func() error, 64), size: workers}
 	for range workers {
 		p.wg.Add(1)
 		go func() {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // zipHashes maps each zip entry name (as the zip spells it) to the SHA-256
@@ -81,27 +82,30 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 		return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
 	})
 
+	// Workers take entries by index: no channel hand-off per file.
 	var mu sync.Mutex
-	bufs := sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-	pool := newWritePool(ctx, 0)
-	for _, j := range jobs {
+	var next atomic.Int64
+	pool := newWritePool(ctx, t.workers)
+	for range pool.size {
 		err := pool.submit(func() error {
-			if pool.failed() != nil {
-				return nil
+			buf := make([]byte, zipBufSize)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) || pool.failed() != nil {
+					return nil
+				}
+				j := jobs[i]
+				sum, err := extractZipFile(j.f, t.path(j.rel), filePerm(j.rel, j.f.Mode()), hashFiles, buf)
+				if err != nil {
+					return readOrWriteErr(j.f.Name, err)
+				}
+				if hashFiles {
+					mu.Lock()
+					hashes[j.f.Name] = sum
+					mu.Unlock()
+				}
+				t.rep.addFiles(1)
 			}
-			buf := bufs.Get().(*[]byte)
-			defer bufs.Put(buf)
-			sum, err := extractZipFile(j.f, t.path(j.rel), filePerm(j.rel, j.f.Mode()), hashFiles, *buf)
-			if err != nil {
-				return readOrWriteErr(j.f.Name, err)
-			}
-			if hashFiles {
-				mu.Lock()
-				hashes[j.f.Name] = sum
-				mu.Unlock()
-			}
-			t.rep.addFiles(1)
-			return nil
 		})
 		if err != nil {
 			break
@@ -113,6 +117,10 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 	return hashes, nil
 }
 
+// zipBufSize is each worker's buffer; entries up to this size are read
+// whole and written with one write call.
+const zipBufSize = 1 << 20
+
 // extractZipFile inflates one entry; archive/zip checks its size and CRC-32.
 func extractZipFile(f *zip.File, dst string, perm os.FileMode, hashIt bool, buf []byte) (sum [sha256.Size]byte, err error) {
 	rc, err := f.Open()
@@ -120,6 +128,25 @@ func extractZipFile(f *zip.File, dst string, perm os.FileMode, hashIt bool, buf 
 		return sum, err
 	}
 	defer rc.Close()
+	if size := f.UncompressedSize64; size < uint64(len(buf)) {
+		// Read one byte more than declared: archive/zip checks the CRC-32
+		// and the size only when a read reaches the end.
+		n, err := io.ReadFull(rc, buf[:size+1])
+		if (err != io.ErrUnexpectedEOF && err != io.EOF) || uint64(n) != size {
+			if err == nil {
+				err = zip.ErrFormat
+			}
+			return sum, err
+		}
+		data := buf[:n]
+		if err := writeNewFile(dst, perm, data); err != nil {
+			return sum, err
+		}
+		if hashIt {
+			sum = sha256.Sum256(data)
+		}
+		return sum, nil
+	}
 	var r io.Reader = rc
 	var h hash.Hash
 	if hashIt {

@@ -76,10 +76,15 @@ export GOSETUP_CACHE=$WORK/cache GOSUMDB= GOSETUP_MIRRORS=
 unset GOSUMDB GOSETUP_MIRRORS
 
 # measure NAME CMD...: runs CMD under GNU time, appends "seconds maxrss_kb"
-# to $WORK/NAME.
+# to $WORK/NAME. Earlier output is moved aside, not deleted: ext4 skips
+# recently deleted inodes when it allocates new ones, so deleting 10,000
+# files just before a run slows that run's file creation several-fold.
+n=0
 measure() {
   local name=$1; shift
-  rm -rf "$WORK/out" && mkdir -p "$WORK/out"
+  n=$((n+1))
+  [ -d "$WORK/out" ] && mv "$WORK/out" "$WORK/trash/$n"
+  mkdir -p "$WORK/out"
   sync
   if ! /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/cmd.log" 2>&1; then
     echo "bench: $name failed:" >&2; cat "$WORK/cmd.log" >&2; exit 1
@@ -87,6 +92,7 @@ measure() {
   cat "$WORK/time" >>"$WORK/$name"
 }
 
+mkdir -p "$WORK/trash"
 G="$WORK/gosetup"
 for r in $(seq "$ROUNDS"); do
   measure gosetup-archive "$G" install "$VERSION" --source archive --dir "$WORK/out/go" --mirrors "$WORK/mirrors.json" --yes
@@ -97,7 +103,6 @@ for r in $(seq "$ROUNDS"); do
   measure curl-unzip sh -c "curl -fsS -o '$WORK/out/m.zip' '$ZIP_URL' && unzip -q '$WORK/out/m.zip' -d '$WORK/out'"
   echo "bench: round $r done"
 done
-rm -rf "$WORK/out"
 
 median() { # FILE COLUMN
   cut -d' ' -f"$2" "$1" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
