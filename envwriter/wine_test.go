@@ -116,13 +116,13 @@ func (w *wineKit) newPrefix(t *testing.T) *winePrefix {
 	t.Helper()
 	p := &winePrefix{w: w, dir: filepath.Join(t.TempDir(), "wineprefix")}
 	t.Cleanup(p.stopServer)
-	if err := os.Mkdir(p.dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	p.startServer(t)
+	// Boot the prefix and wait for every process of the boot to finish:
+	// wineboot lets the first program run before it has installed all of
+	// system32, so an early "reg" can fail to start.
 	if out, err := p.run(t, nil, "cmd", "/c", "exit"); err != nil {
 		t.Fatalf("creating Wine prefix: %v\n%s", err, out)
 	}
+	p.waitServer(t)
 	sys32 := filepath.Join(p.dir, "drive_c", "windows", "system32")
 	dll, err := os.ReadFile(w.shim)
 	if err != nil {
@@ -134,11 +134,24 @@ func (w *wineKit) newPrefix(t *testing.T) *winePrefix {
 	if out, err := p.run(t, nil, "reg", "add", `HKCU\Software\Wine\Drivers`, "/v", "Graphics", "/d", "null", "/f"); err != nil {
 		t.Fatalf("selecting the null graphics driver: %v\n%s", err, out)
 	}
-	// The desktop process started during boot keeps the driver it found;
-	// restart the server so that the next program gets the null one.
+	// The desktop process that reg started keeps the driver it found: stop
+	// it, then keep a server up for the test's commands.
 	p.stopServer()
 	p.startServer(t)
 	return p
+}
+
+// waitServer waits until the prefix's wineserver has exited by itself (it
+// lingers a few seconds after its last process).
+func (p *winePrefix) waitServer(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, p.w.wineserver, "-w")
+	cmd.Env = p.env(nil)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("waiting for the Wine prefix to settle: %v", err)
+	}
 }
 
 // startServer starts a wineserver that stays up until stopServer: it saves
