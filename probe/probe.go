@@ -108,8 +108,7 @@ type Result struct {
 	// plus size over throughput. 0 without a throughput sample.
 	FetchEstimateMS float64 `json:"fetch_estimate_ms"`
 	// Fresh is set for proxies whose toolchain list was read: true when it
-	// includes the newest stable release any source reported for this
-	// platform (Report.Newest), false when it lacks it (stale).
+	// includes Report.Newest, false when it lacks it (stale).
 	Fresh *bool `json:"fresh"`
 	// Note is extra information that does not make the entry fail, such as
 	// staleness or fewer samples than asked for before the deadline.
@@ -154,8 +153,9 @@ type Report struct {
 	// otherwise by median latency), failures last in catalogue order.
 	Results        []Result       `json:"entries"`
 	Recommendation Recommendation `json:"recommendation"`
-	// Newest is the newest stable Go release any source reported for
-	// Platform, "" when none answered.
+	// Newest is the newest stable Go release for Platform that an official
+	// release index reported or at least two proxies list (a lone source
+	// counts only when nothing else answered); "" when none answered.
 	Newest   string `json:"newest"`
 	Platform string `json:"platform"`
 	// TimeoutMS and ElapsedMS are the deadline and the wall time of Run.

@@ -342,17 +342,60 @@ func TestStaleProxyFlagged(t *testing.T) {
 	c := &cat{}
 	c.add(catalog.KindProxy, "stale", serve(t, 0, proxySpec{versions: []string{"go1.22.3", "go1.22.4", "go1.23rc1"}}.handler()))
 	c.add(catalog.KindProxy, "fresh", serve(t, 30*time.Millisecond, proxySpec{versions: []string{"go1.22.4", "go1.22.5"}}.handler()))
+	c.add(catalog.KindProxy, "fresh2", serve(t, 60*time.Millisecond, proxySpec{versions: []string{"go1.22.5"}}.handler()))
 	rep := run(t, c.build(t, k), func(o *Options) { o.Kinds = []catalog.Kind{catalog.KindProxy} })
 	t.Log("\n" + describe(rep))
 	s := find(t, rep, catalog.KindProxy, "stale")
 	if !s.OK || s.Fresh == nil || *s.Fresh || !strings.Contains(s.Note, "lacks go1.22.5") || s.NewestToolchain != "go1.22.4" {
 		t.Errorf("stale proxy: ok=%v fresh=%v newest=%q note=%q", s.OK, s.Fresh, s.NewestToolchain, s.Note)
 	}
-	if got := names(rep, catalog.KindProxy); got != "fresh stale" {
+	if got := names(rep, catalog.KindProxy); got != "fresh fresh2 stale" {
 		t.Errorf("ranking %q, want fresh before stale", got)
 	}
 	if !strings.HasPrefix(rep.Recommendation.GOPROXY, find(t, rep, catalog.KindProxy, "fresh").URL+"|") {
 		t.Errorf("GOPROXY = %q, want the fresh proxy first", rep.Recommendation.GOPROXY)
+	}
+}
+
+// A lone proxy listing a release nobody else has (broken or hostile) does
+// not decide what "newest" is: honest proxies stay fresh and archive probes
+// ask for a file that exists. With only two proxies and no index, neither
+// can outvote the other, so neither is stale.
+func TestNewestNeedsConfirmation(t *testing.T) {
+	k := newKey(t, "sum.golang.org")
+	c := &cat{}
+	c.add(catalog.KindProxy, "liar", serve(t, 0, proxySpec{versions: []string{"go1.22.5", "go1.99.0"}}.handler()))
+	c.add(catalog.KindProxy, "h1", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler()))
+	c.add(catalog.KindProxy, "h2", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler()))
+	c.add(catalog.KindArchive, "a", serve(t, 0, goodArchive("go1.22.5")))
+	rep := run(t, c.build(t, k), func(o *Options) { o.Kinds = []catalog.Kind{catalog.KindProxy, catalog.KindArchive} })
+	if rep.Newest != "go1.22.5" {
+		t.Errorf("Newest = %q, want go1.22.5 (go1.99.0 is listed by one proxy only)", rep.Newest)
+	}
+	for _, r := range rep.Results {
+		if !r.OK || (r.Kind == catalog.KindProxy && (r.Fresh == nil || !*r.Fresh)) {
+			t.Errorf("%s %s: ok=%v fresh=%v error=%q note=%q", r.Kind, r.Name, r.OK, r.Fresh, r.Error, r.Note)
+		}
+	}
+
+	two := &cat{}
+	two.add(catalog.KindProxy, "new", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler()))
+	two.add(catalog.KindProxy, "old", serve(t, 0, proxySpec{versions: []string{"go1.22.4"}}.handler()))
+	rep = run(t, two.build(t, k), func(o *Options) { o.Kinds = []catalog.Kind{catalog.KindProxy} })
+	if o := find(t, rep, catalog.KindProxy, "old"); o.Fresh == nil || !*o.Fresh {
+		t.Errorf("old: fresh=%v with nothing to confirm go1.22.5", o.Fresh)
+	}
+
+	// An official release index is confirmation enough.
+	file := dist.ArchiveName("go1.22.5", linux)
+	withIndex := &cat{}
+	withIndex.add(catalog.KindIndex, "idx", serve(t, 0, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`[{"version":"go1.22.5","stable":true,"files":[{"filename":"` + file + `","os":"linux","arch":"amd64","kind":"archive","size":1}]}]`))
+	}))
+	withIndex.add(catalog.KindProxy, "old", serve(t, 0, proxySpec{versions: []string{"go1.22.4"}}.handler()))
+	rep = run(t, withIndex.build(t, k), func(o *Options) { o.Kinds = []catalog.Kind{catalog.KindProxy} })
+	if o := find(t, rep, catalog.KindProxy, "old"); o.Fresh == nil || *o.Fresh || !strings.Contains(o.Note, "stale: lacks go1.22.5") {
+		t.Errorf("old against the index: fresh=%v note=%q", o.Fresh, o.Note)
 	}
 }
 

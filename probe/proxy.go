@@ -39,7 +39,7 @@ func (r *runner) probeProxy(ctx context.Context, c *http.Client, e entry, res *R
 	reported := false
 	defer func() {
 		if !reported {
-			r.board.report("", nil)
+			r.board.report("", false, nil)
 		}
 	}()
 	res.SumDBSupported = []string{}
@@ -51,7 +51,7 @@ func (r *runner) probeProxy(ctx context.Context, c *http.Client, e entry, res *R
 	if err != nil {
 		return err
 	}
-	r.board.report(l.newestStable, nil)
+	r.board.report(l.newestStable, false, nil)
 	reported = true
 	res.NewestToolchain = l.newestStable
 

@@ -177,9 +177,9 @@ func (r *runner) versionSources() []func(context.Context) {
 				c, closeIdle := r.client()
 				defer closeIdle()
 				if l, _, err := readList(ctx, c, e.URL, r.opts.Platform); err == nil {
-					r.board.report(l.newestStable, nil)
+					r.board.report(l.newestStable, false, nil)
 				} else {
-					r.board.report("", nil)
+					r.board.report("", false, nil)
 				}
 			})
 		}
@@ -192,15 +192,15 @@ func (r *runner) readIndex(ctx context.Context, e catalog.Entry) {
 	defer closeIdle()
 	resp, err := fetch(ctx, c, http.MethodGet, e.URL+"?mode=json", nil, 4<<20)
 	if err != nil || resp.status != http.StatusOK {
-		r.board.report("", nil)
+		r.board.report("", false, nil)
 		return
 	}
 	newest, sizes, err := parseIndex(resp.body, r.opts.Platform)
 	if err != nil {
-		r.board.report("", nil)
+		r.board.report("", false, nil)
 		return
 	}
-	r.board.report(newest, sizes)
+	r.board.report(newest, true, sizes)
 }
 
 // probe runs one entry's probe and turns its error into the result's reason.
@@ -283,9 +283,9 @@ func ms(d time.Duration) float64 {
 	return float64(d.Round(100*time.Microsecond)) / float64(time.Millisecond)
 }
 
-// applyFresh sets a proxy's freshness against newest: a proxy is fresh when
-// its newest stable release for the platform is the newest any source
-// reported, stale when it lacks that release.
+// applyFresh sets a proxy's freshness against newest (see board): a proxy
+// is fresh when it lists that release for the platform, stale when it lacks
+// it.
 func applyFresh(res *Result, newest string) {
 	if res.Kind != catalog.KindProxy || res.NewestToolchain == "" || newest == "" {
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -15,19 +16,26 @@ import (
 // toolchain lists and release indexes) report, for the archive probes (which
 // need a filename) and the freshness verdicts.
 //
+// The newest release is the newest one that an official release index
+// reports, or that at least two proxies list; a lone source is believed only
+// when nothing else answered. One broken or hostile mirror listing
+// "go1.99.0" must not send every archive probe after a file that does not
+// exist, nor flag every honest proxy stale.
+//
 // Archive probes must not wait for the slowest source, which may hang until
 // the deadline: the board is ready when every source has answered, or a
 // grace period after the first one did. A mirror that lags behind by more
 // than the grace period is what freshness flags anyway.
 type board struct {
-	mu      sync.Mutex
-	newest  string
-	sizes   map[string]int64 // archive filename -> size, from release indexes
-	pending int
-	grace   time.Duration
-	timer   *time.Timer
-	ready   chan struct{}
-	once    sync.Once
+	mu       sync.Mutex
+	official string           // the newest an index reported
+	mirrors  []string         // each proxy's newest, newest first
+	sizes    map[string]int64 // archive filename -> size, from release indexes
+	pending  int
+	grace    time.Duration
+	timer    *time.Timer
+	ready    chan struct{}
+	once     sync.Once
 }
 
 func newBoard(sources int, grace time.Duration) *board {
@@ -41,12 +49,20 @@ func newBoard(sources int, grace time.Duration) *board {
 func (b *board) open() { b.once.Do(func() { close(b.ready) }) }
 
 // report records one source's answer: its newest stable release ("" when it
-// had none for the platform) and any archive sizes it knows.
-func (b *board) report(newest string, sizes map[string]int64) {
+// had none for the platform), whether it is an official release index, and
+// any archive sizes it knows.
+func (b *board) report(newest string, official bool, sizes map[string]int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if newest != "" && (b.newest == "" || dist.Compare(newest, b.newest) > 0) {
-		b.newest = newest
+	switch {
+	case newest == "":
+	case official:
+		if b.official == "" || dist.Compare(newest, b.official) > 0 {
+			b.official = newest
+		}
+	default:
+		b.mirrors = append(b.mirrors, newest)
+		sort.Slice(b.mirrors, func(i, j int) bool { return dist.Compare(b.mirrors[i], b.mirrors[j]) > 0 })
 	}
 	for f, n := range sizes {
 		b.sizes[f] = n
@@ -55,7 +71,7 @@ func (b *board) report(newest string, sizes map[string]int64) {
 	switch {
 	case b.pending <= 0:
 		b.open()
-	case b.newest != "" && b.timer == nil:
+	case b.newestLocked() != "" && b.timer == nil:
 		b.timer = time.AfterFunc(b.grace, b.open)
 	}
 }
@@ -76,7 +92,22 @@ func (b *board) wait(ctx context.Context) (string, error) {
 func (b *board) current() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.newest
+	return b.newestLocked()
+}
+
+func (b *board) newestLocked() string {
+	best := b.official
+	var confirmed string
+	switch {
+	case len(b.mirrors) >= 2:
+		confirmed = b.mirrors[1] // listed by two proxies at least
+	case len(b.mirrors) == 1 && b.official == "":
+		confirmed = b.mirrors[0] // the only source there is
+	}
+	if confirmed != "" && (best == "" || dist.Compare(confirmed, best) > 0) {
+		best = confirmed
+	}
+	return best
 }
 
 func (b *board) size(file string) (int64, bool) {
