@@ -245,19 +245,19 @@ func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes
 		return err
 	}
 	if verb == "write" {
-		fmt.Fprintf(a.stdout, "done. New shells get these settings; for this one run: . %s\n", shellHint(p))
+		fmt.Fprintf(a.stdout, "done. %s\n", shellHint(p))
 	} else {
 		fmt.Fprintln(a.stdout, "done. New shells no longer get gosetup's settings.")
 	}
 	return nil
 }
 
-// shellHint is the command that loads the settings into the current shell.
+// shellHint says how the settings reach a shell.
 func shellHint(p *envwriter.Plan) string {
 	if goosOf(envwriter.Env{}) == "windows" {
-		return "(open a new terminal)"
+		return "New terminals get these settings; this one keeps its old environment."
 	}
-	return filepath.Join(p.ConfigDir, "env")
+	return "New shells get these settings; to use them in this one, run: . " + filepath.Join(p.ConfigDir, "env")
 }
 
 // showEnv prints each effective value and where it comes from.
@@ -323,7 +323,7 @@ func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, f *s
 	if err := p.Apply(ctx); err != nil {
 		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "PATH is set for new shells; for this one run: . %s\n", shellHint(p))
+	fmt.Fprintln(a.stderr, shellHint(p))
 	return nil
 }
 

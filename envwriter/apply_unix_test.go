@@ -60,3 +60,32 @@ func TestFullDiskRollsBack(t *testing.T) {
 	}
 	diffSnapshots(t, "after a failed write", before, snapshot(t, home))
 }
+
+// Run as root (sudo) for a user's home, the files and directories gosetup
+// creates belong to that user, like the home directory, and an edited file
+// keeps its owner.
+func TestCreatedFilesBelongToTheHomeOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root can create files for another user")
+	}
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "x\n"})
+	const uid, gid = 54321, 54322
+	for _, p := range []string{home, filepath.Join(home, ".profile")} {
+		if err := os.Chown(p, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := testEnv(home, allShells, nil)
+	mustApply(t, Options{Settings: Settings{GOPROXY: "direct"}, Env: env})
+	filepath.Walk(home, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != uid || st.Gid != gid {
+			t.Errorf("%s is owned by %d:%d, want %d:%d", p, st.Uid, st.Gid, uid, gid)
+		}
+		return nil
+	})
+}

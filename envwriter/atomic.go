@@ -35,6 +35,10 @@ func writeAtomic(path string, data []byte, perm fs.FileMode) error {
 		if err := keepOwner(tmp, old); err != nil {
 			return fmt.Errorf("keeping the owner of %s: %w", path, err)
 		}
+	} else if parent, err := os.Stat(dir); err == nil {
+		// A new file in someone's home, written by root (sudo), belongs
+		// to that someone, as the directory does.
+		inheritOwner(tmp, parent)
 	}
 	if err := tmp.Sync(); err != nil {
 		return err

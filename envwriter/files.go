@@ -124,5 +124,8 @@ func mkdirs(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	for _, d := range missing {
+		inheritDirOwner(d)
+	}
 	return missing, nil
 }

@@ -5,6 +5,7 @@ package envwriter
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -26,3 +27,27 @@ func keepOwner(f *os.File, old fs.FileInfo) error {
 	}
 	return f.Chown(int(st.Uid), int(st.Gid))
 }
+
+// inheritOwner gives a new file or directory the owner of the directory it
+// is in, when we are root and they differ; otherwise it does nothing (only
+// root can give files away, and a normal user's files are already theirs).
+func inheritOwner(f interface{ Chown(int, int) error }, parent fs.FileInfo) {
+	st, ok := parent.Sys().(*syscall.Stat_t)
+	if !ok || os.Geteuid() != 0 || int(st.Uid) == 0 {
+		return
+	}
+	f.Chown(int(st.Uid), int(st.Gid))
+}
+
+// inheritDirOwner is inheritOwner for a directory just created.
+func inheritDirOwner(dir string) {
+	parent, err := os.Stat(filepath.Dir(dir))
+	if err != nil {
+		return
+	}
+	inheritOwner(pathChowner(dir), parent)
+}
+
+type pathChowner string
+
+func (p pathChowner) Chown(uid, gid int) error { return os.Lchown(string(p), uid, gid) }
