@@ -40,7 +40,7 @@ func addSettingFlags(fs *flag.FlagSet, withPath bool) *settingFlags {
 	f.private = fs.String("private", "", "GOPRIVATE to write: comma-separated module path `PATTERNS` (corp.example.com/*)")
 	f.noproxy = fs.String("noproxy", "", "GONOPROXY to write: module path `PATTERNS` fetched directly")
 	f.nosumdb = fs.String("nosumdb", "", "GONOSUMDB to write: module path `PATTERNS` not checked in the checksum database")
-	f.scope = fs.String("scope", "shell", "where GO* values go: shell (env scripts sourced by every shell; the registry on Windows) or goenv (the Go env file, as go env -w); PATH always goes to the shells")
+	f.scope = fs.String("scope", "shell", "`SCOPE` for the GO* values: shell (env scripts sourced by every shell; the registry on Windows) or goenv (the Go env file, as go env -w); PATH always goes to the shells")
 	if withPath {
 		fs.Var(&f.path, "path", "`DIR` to put first on PATH (repeat for several, first wins); kept from the last run when not given")
 	}
