@@ -153,6 +153,14 @@ wait:
 			emit(i, Result{Kind: e.kind, Name: e.Name, URL: e.URL, Failure: FailTimeout, Error: msg})
 		}
 	}
+	// Freshness is judged against every version source, including release
+	// indexes that are not entries: wait for them as the archive probes
+	// do (all answered, or the grace period after the first), never past
+	// the deadline.
+	select {
+	case <-r.board.ready:
+	case <-pctx.Done(): // the deadline (hard may have fired already)
+	}
 	rep := r.report(results)
 	if err := ctx.Err(); err != nil {
 		return rep, err
