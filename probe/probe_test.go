@@ -230,6 +230,7 @@ func TestDeadlineHonouredWithHangingMirrors(t *testing.T) {
 	c.add(catalog.KindArchive, "ok", serve(t, 0, goodArchive("go1.22.5")))
 	c.add(catalog.KindArchive, "hang", serve(t, 0, hang))
 	c.add(catalog.KindSumDB, "sum.golang.org", serve(t, 0, hang), k.vkey)
+	c.add(catalog.KindIndex, "hang", serve(t, 0, hang))
 	cc := c.build(t, k)
 
 	const timeout = 600 * time.Millisecond
