@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 )
 
@@ -219,7 +220,7 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 
 func (e Env) goos() string {
 	if e.GOOS == "" {
-		e, _ = e.resolved()
+		return runtime.GOOS
 	}
 	return e.GOOS
 }
