@@ -212,3 +212,23 @@ func TestGoDirsOutside(t *testing.T) {
 		t.Errorf("empty Path gave %q", got)
 	}
 }
+
+// BenchmarkPrependWinPath measures a prepend to a 40,000-character Path
+// with the directory present at the end (the worst case: a move).
+func BenchmarkPrependWinPath(b *testing.B) {
+	var segs []string
+	for size, i := 0, 0; size < 40000; i++ {
+		s := fmt.Sprintf(`C:\Some Vendor %04d\Long Product Name\bin`, i)
+		segs = append(segs, s)
+		size += len(s) + 1
+	}
+	segs = append(segs, `%USERPROFILE%\go\bin`)
+	old := strings.Join(segs, ";")
+	dirs := []string{`C:\Program Files\Go\bin`, `C:\Users\Ann\go\bin`}
+	b.SetBytes(int64(len(old)))
+	for b.Loop() {
+		if _, err := prependWinPath(old, dirs, winLookup); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
