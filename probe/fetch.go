@@ -139,6 +139,9 @@ type response struct {
 // body read completely lets the connection be reused by the next sample.
 func fetch(ctx context.Context, c *http.Client, method, target string, hdr http.Header, limit int64) (*response, error) {
 	tr := newTracer()
+	if l, ok := ctx.Value(liveKey{}).(*live); ok {
+		l.set(method+" "+target, tr)
+	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tr.trace()), method, target, nil)
 	if err != nil {
 		return nil, failf(FailContent, "bad URL %q: %w", target, err)
@@ -221,4 +224,29 @@ func looksHTML(h http.Header, body []byte) bool {
 	}
 	b := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 512)])))
 	return strings.HasPrefix(b, "<!doctype html") || strings.HasPrefix(b, "<html") || strings.HasPrefix(b, "<head") || strings.HasPrefix(b, "<?xml")
+}
+
+// live is where an entry's probe stands, so that Run can say where a probe
+// that did not return by the deadline was hanging.
+type live struct {
+	mu      sync.Mutex
+	request string
+	tr      *tracer
+}
+
+type liveKey struct{}
+
+func (l *live) set(request string, tr *tracer) {
+	l.mu.Lock()
+	l.request, l.tr = request, tr
+	l.mu.Unlock()
+}
+
+func (l *live) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tr == nil {
+		return "no request sent"
+	}
+	return l.request + ": " + l.tr.where()
 }

@@ -174,7 +174,7 @@ func (r *Report) Healthy() bool {
 }
 
 // Run probes every selected entry at once and returns the ranked report no
-// later than opts.Timeout (plus a few milliseconds) after it was called, even
+// later than opts.Timeout (plus at most epsilon, 100 ms) after it was called, even
 // if mirrors hang.
 //
 // Concurrency contract for onResult (which may be nil): it is called once per

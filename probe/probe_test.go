@@ -241,7 +241,7 @@ func TestDeadlineHonouredWithHangingMirrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + describe(rep))
-	if took > timeout+150*time.Millisecond {
+	if took > timeout+epsilon+150*time.Millisecond {
 		t.Errorf("Run took %s with a %s deadline", took, timeout)
 	}
 	for _, n := range []struct {

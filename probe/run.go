@@ -17,7 +17,7 @@ import (
 // before it reports them as timed out without them. They see the context
 // expire and return within microseconds; this only bounds a pathological
 // case, so that the promise "no later than the deadline" holds regardless.
-const epsilon = 50 * time.Millisecond
+const epsilon = 100 * time.Millisecond
 
 type runner struct {
 	opts     Options
@@ -100,8 +100,11 @@ func (r *runner) run(ctx context.Context, entries []entry, onResult func(Result)
 		res Result
 	}
 	ch := make(chan done, len(entries)) // buffered: a late probe never blocks
+	lives := make([]*live, len(entries))
 	for i, e := range entries {
-		go func() { ch <- done{i, r.probe(pctx, e)} }()
+		lives[i] = &live{}
+		ectx := context.WithValue(pctx, liveKey{}, lives[i])
+		go func() { ch <- done{i, r.probe(ectx, e)} }()
 	}
 	for _, src := range sources {
 		go src(pctx)
@@ -146,7 +149,7 @@ wait:
 	for i, res := range results {
 		if res == nil {
 			e := entries[i]
-			msg := fmt.Sprintf("timeout after %s: no answer", r.opts.Timeout)
+			msg := fmt.Sprintf("timeout after %s: %s", r.opts.Timeout, lives[i])
 			if ctx.Err() != nil {
 				msg = "interrupted before the probe finished"
 			}
