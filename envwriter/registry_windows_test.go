@@ -40,6 +40,8 @@ func regScratchKey(t *testing.T) registry.Key {
 	t.Cleanup(func() {
 		k.Close()
 		registry.DeleteKey(registry.CURRENT_USER, path)
+		// Fails, harmlessly, while another test still has its key there.
+		registry.DeleteKey(registry.CURRENT_USER, `Software\gosetup-test`)
 	})
 	return k
 }
@@ -402,6 +404,30 @@ func TestRegistryApplyRollsBack(t *testing.T) {
 		t.Errorf("%d writes, want 3", writes)
 	}
 	regSameSnapshot(t, "after failed apply", regSnapshot(t, k), before)
+}
+
+// TestRegistryValuesVerbatim stores values that would mean something to a
+// shell or to ExpandEnvironmentStrings exactly as given, as REG_SZ, so that
+// Windows does not expand them.
+func TestRegistryValuesVerbatim(t *testing.T) {
+	k := regScratchKey(t)
+	s := Settings{
+		GOPROXY:   "https://proxy.example/a%PATH%b,direct",
+		GOPRIVATE: "corp.例子.cn/*,\"q\";x$(y)`z`|w",
+		GONOSUMDB: strings.Repeat("very.long.example/", 200),
+	}
+	if _, err := applyRegistry(k, s, os.LookupEnv, setRegValue); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range s.Vars() {
+		got, err := readRegValue(&k, v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.typ != registry.SZ || !bytes.Equal(got.raw, regStringBytes(v.Value)) {
+			t.Errorf("%s stored as %s, want REG_SZ %q", v.Name, got, v.Value)
+		}
+	}
 }
 
 func TestRegistryRejectsNUL(t *testing.T) {
