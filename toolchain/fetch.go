@@ -87,6 +87,7 @@ func (e *AllMirrorsFailedError) Unwrap() []error {
 // download.
 type stream struct {
 	ctx     context.Context
+	abort   context.CancelFunc // ends any read in progress
 	cfg     fetchConfig
 	mirrors []mirror
 
@@ -117,8 +118,9 @@ func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
 	if cfg.backoff <= 0 {
 		cfg.backoff = time.Second
 	}
+	ctx, abort := context.WithCancel(ctx)
 	return &stream{
-		ctx: ctx, cfg: cfg, mirrors: mirrors,
+		ctx: ctx, abort: abort, cfg: cfg, mirrors: mirrors,
 		fails: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)), served: make([]bool, len(mirrors)),
 		valFrom: -1,
 	}
@@ -143,10 +145,16 @@ func (s *stream) Served() []int {
 	return out
 }
 
+// Close ends the download and releases its connection. Use Abort to
+// interrupt a Read running on another goroutine.
 func (s *stream) Close() error {
+	s.abort()
 	s.closeBody()
 	return nil
 }
+
+// Abort makes a Read in progress (on any goroutine) return promptly.
+func (s *stream) Abort() { s.abort() }
 
 func (s *stream) closeBody() {
 	if s.body != nil {

@@ -516,7 +516,10 @@ func (in *Installer) fetchArchive(ctx context.Context, s *stream, f File, rel Re
 		return nil
 	}
 	s.cfg.magic = []byte{0x1f, 0x8b}
-	if err := unpackTarGz(ctx, src, t); err != nil {
+	ra := newReadAhead(src, s.Abort, 8, 256<<10)
+	err = unpackTarGz(ctx, ra, t)
+	ra.Close()
+	if err != nil {
 		return unpackErr(err)
 	}
 	rep.flush(PhaseDownload)

@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every hostile archive is rejected by a full install, with an error naming
@@ -213,5 +215,33 @@ func TestZipH1MatchesDirhash(t *testing.T) {
 	}
 	if got, want := hashes.h1(), zipH1(t, data); got != want {
 		t.Fatalf("h1 = %s, dirhash says %s", got, want)
+	}
+}
+
+// A hostile entry early in the stream stops the install at once: the
+// download of the rest is abandoned rather than waited for.
+func TestHostileEntryAbortsDownload(t *testing.T) {
+	e := newEnv(t)
+	es := append([]tEntry{{Name: "go/../evil", Body: "x"}}, withRoot("go/", bigToolchain(instVersion, e.p))...)
+	archive := makeTarGz(t, es)
+	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(archive)))
+		w.Write(archive[:len(archive)/2])
+		w.(http.Flusher).Flush()
+		select { // a slow mirror
+		case <-r.Context().Done():
+		case <-time.After(20 * time.Second):
+		}
+	})
+	in := e.installer()
+	in.StallTimeout = 20 * time.Second
+	start := time.Now()
+	_, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive})
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Entry != "go/../evil" {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s: the download was waited for after the archive was rejected", d)
 	}
 }
