@@ -501,3 +501,19 @@ func TestSlowCallbackKeepsFinishedResults(t *testing.T) {
 		t.Errorf("%d callbacks, want 2", calls)
 	}
 }
+
+// A proxy with no toolchain for this platform (a new port) still works for
+// modules: healthy, with a note, and no freshness verdict.
+func TestProxyWithoutToolchainForPlatform(t *testing.T) {
+	k := newKey(t, "sum.golang.org")
+	c := (&cat{}).add(catalog.KindProxy, "p", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler())).build(t, k)
+	port := dist.Platform{OS: "freebsd", Arch: "riscv64"}
+	rep := run(t, c, func(o *Options) { o.Platform = port; o.Kinds = []catalog.Kind{catalog.KindProxy} })
+	r := rep.Results[0]
+	if !r.OK || r.Fresh != nil || r.Samples != 3 || !strings.Contains(r.Note, "no stable Go toolchain for freebsd/riscv64") {
+		t.Errorf("ok=%v fresh=%v samples=%d note=%q error=%q", r.OK, r.Fresh, r.Samples, r.Note, r.Error)
+	}
+	if rep.Recommendation.GOPROXY != r.URL+",direct" {
+		t.Errorf("GOPROXY = %q", rep.Recommendation.GOPROXY)
+	}
+}

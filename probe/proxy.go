@@ -54,6 +54,11 @@ func (r *runner) probeProxy(ctx context.Context, c *http.Client, e entry, res *R
 	r.board.report(l.newestStable, false, nil)
 	reported = true
 	res.NewestToolchain = l.newestStable
+	if l.newestStable == "" {
+		// Still a working proxy for modules; it just cannot serve a
+		// released toolchain for this platform, so freshness is moot.
+		res.Note = joinNote(res.Note, "lists no stable Go toolchain for "+r.opts.Platform.String())
+	}
 
 	var supported []string
 	for _, name := range sumdbNames(r.opts.Catalog) {
@@ -96,7 +101,11 @@ func (r *runner) probeProxy(ctx context.Context, c *http.Client, e entry, res *R
 		res.SumDBSupported = append(res.SumDBSupported, name)
 	}
 
-	info := "/" + dist.ToolchainModule + "/@v/" + l.newestModule + ".info"
+	mod := l.newestModule
+	if mod == "" {
+		mod = l.anyModule
+	}
+	info := "/" + dist.ToolchainModule + "/@v/" + mod + ".info"
 	for len(s) < r.opts.Samples {
 		resp, err := fetch(ctx, c, http.MethodGet, e.URL+info, nil, 64<<10)
 		if err != nil {
@@ -110,8 +119,8 @@ func (r *runner) probeProxy(ctx context.Context, c *http.Client, e entry, res *R
 			return statusError(info+" (a version its own list names)", resp)
 		}
 		var v struct{ Version string }
-		if err := json.Unmarshal(resp.body, &v); err != nil || v.Version != l.newestModule {
-			return failf(FailContent, "%s is not the .info JSON for %s; not a GOPROXY answer", info, l.newestModule)
+		if err := json.Unmarshal(resp.body, &v); err != nil || v.Version != mod {
+			return failf(FailContent, "%s is not the .info JSON for %s; not a GOPROXY answer", info, mod)
 		}
 	}
 	return nil

@@ -129,6 +129,7 @@ func (b *board) stop() {
 type toolchainList struct {
 	newestStable string // for the platform
 	newestModule string // the newest module version for the platform, stable or not
+	anyModule    string // a listed module version, for .info samples when the platform has none
 	count        int
 }
 
@@ -157,6 +158,7 @@ func parseToolchainList(body []byte, more bool, p dist.Platform) (toolchainList,
 			continue // a version the go command would ignore too
 		}
 		l.count++
+		l.anyModule = f[0]
 		if plat != p {
 			continue
 		}
@@ -169,9 +171,6 @@ func parseToolchainList(body []byte, more bool, p dist.Platform) (toolchainList,
 	}
 	if l.count == 0 {
 		return l, failf(FailContent, "toolchain version list names no golang.org/toolchain versions; this proxy does not serve Go toolchains")
-	}
-	if l.newestModule == "" {
-		return l, failf(FailContent, "toolchain version list has no release for %s", p)
 	}
 	return l, nil
 }
