@@ -116,7 +116,10 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 		return usagef("env takes no arguments, got %q; values go in flags such as --proxy", rest[0])
 	}
 	env := envwriter.Env{Getenv: a.getenv}
-	if !f.any() {
+	scopeSet := false
+	fs.Visit(func(fl *flag.Flag) { scopeSet = scopeSet || fl.Name == "scope" })
+	// --scope alone moves the values gosetup already manages to that scope.
+	if !f.any() && !scopeSet {
 		return showEnv(a, env)
 	}
 	s, scope, err := f.resolve(ctx, a, *mirrors, goosOf(env))
@@ -196,6 +199,9 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string, uninstall bool) {
 		} else {
 			fmt.Fprintf(w, "  registry  HKCU\\Environment\\%s: %s -> %s\n", r.Name, prior, r.Data)
 		}
+	}
+	for _, r := range p.RegistryRevert {
+		fmt.Fprintf(w, "  restore   HKCU\\Environment\\%s (the value now lives in the Go env file)\n", r.Name)
 	}
 	if p.Toolchain != "" {
 		fmt.Fprintf(w, "  remove    %s  (the Go toolchain gosetup installed)\n", short(p.Toolchain))

@@ -246,3 +246,22 @@ func TestWriteInstallSettings(t *testing.T) {
 		t.Errorf("state toolchain = %q (%v), want %q", st.Toolchain, err, tc)
 	}
 }
+
+// --scope alone moves the managed values; with nothing managed it says so.
+func TestEnvScopeAloneMovesValues(t *testing.T) {
+	home := newHome(t)
+	code, _, stderr := envApp(t, home, false, "", "env", "--scope", "goenv", "--yes")
+	if code != exitFailure || !strings.Contains(stderr, "nothing to write") {
+		t.Errorf("nothing managed: exit %d %q", code, stderr)
+	}
+	if code, out, stderr := envApp(t, home, false, "", "env", "--proxy", "https://goproxy.cn", "--yes"); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, out, stderr := envApp(t, home, false, "", "env", "--scope", "goenv", "--yes"); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	b, _ := os.ReadFile(filepath.Join(home, "goenv"))
+	if string(b) != "GOPROXY=https://goproxy.cn\n" {
+		t.Errorf("Go env file = %q", b)
+	}
+}

@@ -99,7 +99,7 @@ func (p *Plan) Apply(ctx context.Context) error {
 		}
 		done = append(done, c)
 	}
-	if len(p.Registry) > 0 {
+	if len(p.Registry) > 0 || len(p.RegistryRevert) > 0 {
 		if err := p.applyRegistry(); err != nil {
 			return undo(err)
 		}
@@ -123,9 +123,20 @@ func (p *Plan) applyRegistry() error {
 	if p.Scope == ScopeShell {
 		reg = p.Settings
 	}
-	recs, err := ApplyRegistry(reg)
-	if err != nil {
-		return fmt.Errorf("writing HKCU\\Environment: %w", err)
+	var recs []RegistryRecord
+	if len(p.Registry) > 0 {
+		var err error
+		if recs, err = ApplyRegistry(reg); err != nil {
+			return fmt.Errorf("writing HKCU\\Environment: %w", err)
+		}
+	}
+	if len(p.RegistryRevert) > 0 {
+		// The GO* values move to the Go env file: the registry copies
+		// gosetup wrote would shadow it, so they go back to what they were.
+		if err := RevertRegistry(p.RegistryRevert); err != nil {
+			RevertRegistry(recs)
+			return fmt.Errorf("restoring HKCU\\Environment values now kept in the Go env file: %w", err)
+		}
 	}
 	p.next.MergeRegistry(recs)
 	if err := p.next.Save(p.StatePath); err != nil {

@@ -3,6 +3,7 @@
 package envwriter
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +47,22 @@ func TestWineGosetupEnvUninstall(t *testing.T) {
 		"GOSUMDB": "REG_SZ sum.golang.google.cn",
 	})
 
+	// Moving the GO* values to the Go env file takes them out of the
+	// registry, where they would shadow it.
+	out, err = p.run(t, nil, exe, "env", "--scope", "goenv", "--yes")
+	if err != nil {
+		t.Fatalf("gosetup env --scope goenv: %v\n%s", err, out)
+	}
+	expectEnv(t, p, map[string]string{
+		"Path":    "REG_EXPAND_SZ " + `C:\Program Files\Go\bin;` + seed,
+		"GOPROXY": "REG_EXPAND_SZ https://proxy.golang.org,direct",
+		"GOSUMDB": "",
+	})
+	goenv := filepath.Join(p.dir, "drive_c", "users", wineUser(t, p), "AppData", "Roaming", "go", "env")
+	if b, err := os.ReadFile(goenv); err != nil || string(b) != "GOPROXY=https://goproxy.cn,direct\nGOSUMDB=sum.golang.google.cn\n" {
+		t.Errorf("Go env file %s = %q (%v)", goenv, b, err)
+	}
+
 	out, err = p.run(t, nil, exe, "uninstall", "--yes")
 	if err != nil {
 		t.Fatalf("gosetup uninstall under Wine: %v\n%s", err, out)
@@ -55,6 +72,9 @@ func TestWineGosetupEnvUninstall(t *testing.T) {
 		"GOPROXY": "REG_EXPAND_SZ https://proxy.golang.org,direct",
 		"GOSUMDB": "",
 	})
+	if _, err := os.Stat(goenv); err == nil {
+		t.Errorf("uninstall left the Go env file %s it created", goenv)
+	}
 }
 
 // expectEnv checks several HKCU\Environment values with one reg query (each

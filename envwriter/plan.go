@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 )
 
 // Scope says where the GO* settings go. PATH always goes to the shells (or,
@@ -94,6 +95,10 @@ type Plan struct {
 	// Registry lists the HKCU\Environment values to write (Windows) or to
 	// revert (uninstall).
 	Registry []RegistryRecord
+	// RegistryRevert lists GO* values an earlier run wrote to the registry
+	// that this run moves to the Go env file (--scope goenv), and so
+	// restores, since the environment would shadow the Go env file.
+	RegistryRevert []RegistryRecord
 	// Toolchain is the toolchain directory uninstall removes.
 	Toolchain string
 	// Warnings are things that would defeat the settings, such as an
@@ -119,7 +124,7 @@ func (p *Plan) Changed() []Change {
 
 // Empty reports whether applying p would change nothing at all.
 func (p *Plan) Empty() bool {
-	return len(p.Changed()) == 0 && len(p.Registry) == 0 && p.Toolchain == "" && (!p.uninstall || p.next != nil)
+	return len(p.Changed()) == 0 && len(p.Registry) == 0 && len(p.RegistryRevert) == 0 && p.Toolchain == "" && (!p.uninstall || p.next != nil)
 }
 
 // mergeSettings lays the non-empty values of add over base; a non-empty
@@ -204,6 +209,17 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 		if err := p.planRegistry(reg); err != nil {
 			return nil, err
 		}
+		if scope == ScopeGoEnv {
+			var keep []RegistryRecord
+			for _, r := range next.Registry {
+				if strings.EqualFold(r.Name, "Path") {
+					keep = append(keep, r)
+				} else {
+					p.RegistryRevert = append(p.RegistryRevert, r)
+				}
+			}
+			next.Registry = keep
+		}
 	} else if err := p.planShells(next, shellVars); err != nil {
 		return nil, err
 	}
@@ -243,7 +259,7 @@ func (p *Plan) planShells(next *State, vars []Var) error {
 			return err
 		}
 		p.Changes = append(p.Changes, Change{Kind: KindScript, Path: fsx.Path, Link: fsx.Link, Why: "sourced by the startup files below",
-			Old: fsx.Content, New: s.body, Exists: fsx.Exists, Mode: 0o644})
+			Old: fsx.Content, New: s.body, Exists: fsx.Exists, Mode: fsx.Mode})
 		next.MergeScript(fsx.Path)
 	}
 	for _, t := range StartupFiles(p.env) {
