@@ -277,77 +277,43 @@ func (p *winePrefix) expectAbsent(t *testing.T, name string) {
 	}
 }
 
-// TestWine runs the registry code under Wine. Each subtest has its own
-// prefix; they run in parallel because most of their time is Wine booting.
+// TestWine runs the registry code under Wine. The two subtests have their
+// own prefixes and run in parallel, because most of their time is Wine
+// booting.
 func TestWine(t *testing.T) {
 	w := setupWine(t)
 	bin := t.TempDir()
 	testExe := filepath.Join(bin, "envwriter.test.exe")
 	w.buildWindows(t, testExe, "test", "-c", "-o", testExe, "-overlay", registryTestOverlay(t), "./envwriter")
 
-	t.Run("registry tests", func(t *testing.T) {
+	// The registry tests and the reg.exe cross-check share one prefix (a
+	// boot costs seconds of CPU); each seeds the values it checks.
+	t.Run("registry", func(t *testing.T) {
 		t.Parallel()
 		p := w.newPrefix(t)
-		out, err := p.run(t, nil, testExe, "-test.run", "Registry", "-test.v", "-test.count=1")
-		t.Logf("envwriter.test.exe under Wine:\n%s", out)
-		if err != nil {
-			t.Fatalf("envwriter.test.exe failed under Wine: %v", err)
-		}
-		// Every registry test must have run and passed, not been skipped
-		// or left out by a build tag.
-		for _, name := range []string{
-			"TestRegistryPlanApplyRevert", "TestRegistryPathTypes", "TestRegistryLongPath",
-			"TestRegistryExactPriorBytes", "TestRegistryRevertKeepsLaterEdits", "TestRegistryApplyRollsBack",
-			"TestRegistryRejectsNUL", "TestRegistryValuesVerbatim", "TestRegistryExpandMatchesWindows", "TestRegistryBroadcast",
-			"TestRegistryHKCUEnvironment", "TestRegistrySystemPathGo",
-		} {
-			if !strings.Contains(out, "--- PASS: "+name+" ") {
-				t.Errorf("%s did not pass under Wine", name)
+		t.Run("reg query cross-check", func(t *testing.T) { wineCrossCheck(t, p, testExe) })
+		t.Run("registry tests", func(t *testing.T) {
+			out, err := p.run(t, nil, testExe, "-test.run", "Registry", "-test.v", "-test.count=1")
+			t.Logf("envwriter.test.exe under Wine:\n%s", out)
+			if err != nil {
+				t.Fatalf("envwriter.test.exe failed under Wine: %v", err)
 			}
-		}
-		if strings.Contains(out, "--- SKIP") || strings.Contains(out, "--- FAIL") || !strings.HasSuffix(strings.TrimSpace(out), "PASS") {
-			t.Error("a registry test was skipped or failed under Wine")
-		}
-	})
-
-	t.Run("reg query cross-check", func(t *testing.T) {
-		t.Parallel()
-		p := w.newPrefix(t)
-		long := longWinPath(2100)
-		seed := `%USERPROFILE%\go\bin;` + long
-		p.regAdd(t, "Path", "REG_EXPAND_SZ", seed)
-		p.regAdd(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
-		p.regAdd(t, "GOPRIVATE", "REG_SZ", "corp.example")
-		s := Settings{
-			GOPROXY: "https://goproxy.cn,direct",
-			GOSUMDB: "sum.golang.google.cn",
-			Path:    []string{`C:\Program Files\Go\bin`, `C:\users\` + wineUser(t, p) + `\go\bin`},
-		}
-		settings, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recFile := filepath.Join(t.TempDir(), "records.json")
-		helperEnv := []string{"GOSETUP_WINE_SETTINGS=" + string(settings), "GOSETUP_WINE_RECORDS=" + recFile}
-		helper := func(mode string) {
-			t.Helper()
-			out, err := p.run(t, append(helperEnv, "GOSETUP_WINE_HELPER="+mode), testExe, "-test.run", "^TestWineHelperProcess$", "-test.v", "-test.count=1")
-			if err != nil || !strings.Contains(out, "--- PASS: TestWineHelperProcess") {
-				t.Fatalf("helper %s under Wine: %v\n%s", mode, err, out)
+			// Every registry test must have run and passed, not been skipped
+			// or left out by a build tag.
+			for _, name := range []string{
+				"TestRegistryPlanApplyRevert", "TestRegistryPathTypes", "TestRegistryLongPath",
+				"TestRegistryExactPriorBytes", "TestRegistryRevertKeepsLaterEdits", "TestRegistryApplyRollsBack",
+				"TestRegistryRejectsNUL", "TestRegistryValuesVerbatim", "TestRegistryExpandMatchesWindows", "TestRegistryBroadcast",
+				"TestRegistryHKCUEnvironment", "TestRegistrySystemPathGo",
+			} {
+				if !strings.Contains(out, "--- PASS: "+name+" ") {
+					t.Errorf("%s did not pass under Wine", name)
+				}
 			}
-		}
-
-		helper("apply")
-		p.expect(t, "Path", "REG_EXPAND_SZ", `C:\Program Files\Go\bin;%USERPROFILE%\go\bin;`+long)
-		p.expect(t, "GOPROXY", "REG_SZ", s.GOPROXY)
-		p.expect(t, "GOSUMDB", "REG_SZ", s.GOSUMDB)
-		p.expect(t, "GOPRIVATE", "REG_SZ", "corp.example")
-
-		helper("revert")
-		p.expect(t, "Path", "REG_EXPAND_SZ", seed)
-		p.expect(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
-		p.expectAbsent(t, "GOSUMDB")
-		p.expect(t, "GOPRIVATE", "REG_SZ", "corp.example")
+			if strings.Contains(out, "--- SKIP") || strings.Contains(out, "--- FAIL") || !strings.HasSuffix(strings.TrimSpace(out), "PASS") {
+				t.Error("a registry test was skipped or failed under Wine")
+			}
+		})
 	})
 
 	t.Run("gosetup env and uninstall", func(t *testing.T) {
@@ -409,6 +375,47 @@ func TestWine(t *testing.T) {
 			t.Errorf("uninstall did not restore HKCU\\Environment exactly:\n%s\nwant:\n%s", got, before)
 		}
 	})
+}
+
+// wineCrossCheck seeds HKCU\Environment with reg.exe, applies and reverts
+// Settings with the test binary as a helper process, and checks each step
+// with reg.exe: a reader other than the writer.
+func wineCrossCheck(t *testing.T, p *winePrefix, testExe string) {
+	long := longWinPath(2100)
+	seed := `%USERPROFILE%\go\bin;` + long
+	p.regAdd(t, "Path", "REG_EXPAND_SZ", seed)
+	p.regAdd(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
+	p.regAdd(t, "GOPRIVATE", "REG_SZ", "corp.example")
+	s := Settings{
+		GOPROXY: "https://goproxy.cn,direct",
+		GOSUMDB: "sum.golang.google.cn",
+		Path:    []string{`C:\Program Files\Go\bin`, `C:\users\` + wineUser(t, p) + `\go\bin`},
+	}
+	settings, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recFile := filepath.Join(t.TempDir(), "records.json")
+	helperEnv := []string{"GOSETUP_WINE_SETTINGS=" + string(settings), "GOSETUP_WINE_RECORDS=" + recFile}
+	helper := func(mode string) {
+		t.Helper()
+		out, err := p.run(t, append(helperEnv, "GOSETUP_WINE_HELPER="+mode), testExe, "-test.run", "^TestWineHelperProcess$", "-test.v", "-test.count=1")
+		if err != nil || !strings.Contains(out, "--- PASS: TestWineHelperProcess") {
+			t.Fatalf("helper %s under Wine: %v\n%s", mode, err, out)
+		}
+	}
+
+	helper("apply")
+	p.expect(t, "Path", "REG_EXPAND_SZ", `C:\Program Files\Go\bin;%USERPROFILE%\go\bin;`+long)
+	p.expect(t, "GOPROXY", "REG_SZ", s.GOPROXY)
+	p.expect(t, "GOSUMDB", "REG_SZ", s.GOSUMDB)
+	p.expect(t, "GOPRIVATE", "REG_SZ", "corp.example")
+
+	helper("revert")
+	p.expect(t, "Path", "REG_EXPAND_SZ", seed)
+	p.expect(t, "GOPROXY", "REG_EXPAND_SZ", "https://proxy.golang.org,direct")
+	p.expectAbsent(t, "GOSUMDB")
+	p.expect(t, "GOPRIVATE", "REG_SZ", "corp.example")
 }
 
 // registryTestOverlay writes a go build -overlay file that leaves out this
