@@ -174,8 +174,8 @@ func (r *Report) Healthy() bool {
 }
 
 // Run probes every selected entry at once and returns the ranked report no
-// later than opts.Timeout (plus at most epsilon, 100 ms) after it was called, even
-// if mirrors hang.
+// later than opts.Timeout (plus at most epsilon, 100 ms) after it was
+// called, even if mirrors hang.
 //
 // Concurrency contract for onResult (which may be nil): it is called once per
 // entry, as that entry finishes, always from the goroutine that called Run,
