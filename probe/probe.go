@@ -273,3 +273,18 @@ func failf(class, format string, args ...any) *probeError {
 	err := fmt.Errorf(format, args...)
 	return &probeError{class: class, msg: err.Error(), err: errors.Unwrap(err)}
 }
+
+// Pending lists the entries Run would probe with opts, in catalogue order,
+// as Results with only Kind, Name and URL set, so that a UI can draw every
+// row before the first answer. Kind and URL identify an entry (sumdb entries
+// share their database's name), in streamed results too.
+func Pending(opts Options) ([]Result, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, e := range opts.entries() {
+		out = append(out, Result{Kind: e.kind, Name: e.Name, URL: e.URL})
+	}
+	return out, nil
+}

@@ -317,6 +317,19 @@ func TestStreamingCallback(t *testing.T) {
 	if len(got) != len(rep.Results) {
 		t.Fatalf("%d callbacks for %d entries", len(got), len(rep.Results))
 	}
+	pending, err := Pending(Options{Catalog: cc})
+	if err != nil || len(pending) != len(got) {
+		t.Fatalf("Pending: %d entries, %v; want %d", len(pending), err, len(got))
+	}
+	for _, p := range pending {
+		found := false
+		for _, r := range got {
+			found = found || (r.Kind == p.Kind && r.URL == p.URL)
+		}
+		if !found {
+			t.Errorf("pending entry %s %s never streamed", p.Kind, p.URL)
+		}
+	}
 	seen := map[string]bool{}
 	for _, r := range got {
 		id := string(r.Kind) + " " + r.URL
