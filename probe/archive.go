@@ -102,14 +102,16 @@ func checkArchive(resp *response, version string, p dist.Platform, b *board) (in
 		return 0, failf(FailStatus, "HTTP %d: the mirror does not have %s (stale, or another directory layout)", resp.status, version)
 	case resp.status != http.StatusOK && resp.status != http.StatusPartialContent:
 		return 0, statusError("", resp)
-	case looksHTML(resp.header, resp.body):
-		return 0, failf(FailContent, "an HTML page, not an archive (a login, captcha or error page?)")
 	}
+	// The bytes decide, not the Content-Type, which some mirrors get wrong.
 	magic, kind := []byte{0x1f, 0x8b}, "gzip"
 	if p.OS == "windows" {
 		magic, kind = []byte("PK\x03\x04"), "zip"
 	}
 	if !bytes.HasPrefix(resp.body, magic) {
+		if looksHTML(resp.header, resp.body) {
+			return 0, failf(FailContent, "an HTML page, not an archive (a login, captcha or error page?)")
+		}
 		return 0, failf(FailContent, "does not start with the %s magic bytes (% x); not a Go archive", kind, resp.body[:min(len(resp.body), 4)])
 	}
 	size, err := announcedSize(resp)

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"crypto/tls"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -194,5 +195,35 @@ func TestParseToolchainList(t *testing.T) {
 		if err != nil || l.newestStable != tc.stable || l.newestModule != tc.module {
 			t.Errorf("%s: stable %q module %q err %v; want %q %q", tc.name, l.newestStable, l.newestModule, err, tc.stable, tc.module)
 		}
+	}
+}
+
+// The bytes decide, not the Content-Type: a real archive mislabelled as HTML
+// passes, a login page labelled as an archive fails.
+func TestArchiveContentTypeDoesNotDecide(t *testing.T) {
+	k := newKey(t, "sum.golang.org")
+	file := dist.ArchiveName("go1.22.5", linux)
+	good := goodArchive("go1.22.5")
+	mislabelled := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(archiveBody{gzipMagic, realSize}, 0, realSize))
+	}
+	login := func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead || !strings.HasSuffix(r.URL.Path, file) {
+			good(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write([]byte("<html><body>Sign in to continue</body></html>"))
+	}
+	c := (&cat{}).add(catalog.KindProxy, "p", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler())).
+		add(catalog.KindArchive, "mislabelled", serve(t, 0, mislabelled)).
+		add(catalog.KindArchive, "login", serve(t, 0, login)).build(t, k)
+	rep := run(t, c, func(o *Options) { o.Kinds = []catalog.Kind{catalog.KindArchive} })
+	if r := find(t, rep, catalog.KindArchive, "mislabelled"); !r.OK {
+		t.Errorf("mislabelled archive: %s", r.Error)
+	}
+	if r := find(t, rep, catalog.KindArchive, "login"); r.OK || !strings.Contains(r.Error, "HTML page") {
+		t.Errorf("login page: ok=%v error=%q", r.OK, r.Error)
 	}
 }

@@ -21,10 +21,10 @@ func verifyTreeHead(resp *response, name, key string) (tlog.Tree, error) {
 	if err != nil {
 		return tlog.Tree{}, failf(FailContent, "the verifier key for %s is malformed: %w; fix the \"key\" in the mirror catalogue", name, err)
 	}
-	if looksHTML(resp.header, resp.body) {
+	n, err := note.Open(resp.body, note.VerifierList(v))
+	if err != nil && looksHTML(resp.header, resp.body) {
 		return tlog.Tree{}, failf(FailContent, "an HTML page, not a signed tree head (a login or error page?)")
 	}
-	n, err := note.Open(resp.body, note.VerifierList(v))
 	var unverified *note.UnverifiedNoteError
 	var invalid *note.InvalidSignatureError
 	switch {
