@@ -48,7 +48,7 @@ func goScript(version string, p dist.Platform) string {
 
 // fakeToolchain is the content of a small but real-shaped toolchain whose
 // bin/go runs (a shell script), with enough files to exercise the parallel
-// writer and one file larger than inlineMax to exercise the streaming path.
+// writer.
 func fakeToolchain(version string, p dist.Platform) []tEntry {
 	es := []tEntry{
 		{Name: "bin/", Type: tar.TypeDir, Mode: 0o755},
@@ -68,8 +68,9 @@ func fakeToolchain(version string, p dist.Platform) []tEntry {
 // to exercise the streaming write paths.
 func bigToolchain(version string, p dist.Platform) []tEntry {
 	return append(fakeToolchain(version, p),
-		tEntry{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/big", Body: strings.Repeat("0123456789abcdef", (inlineMax+100)/16), Mode: 0o755},
-		tEntry{Name: "src/twomeg.txt", Body: strings.Repeat("2", 2<<20), Mode: 0o644})
+		tEntry{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/big", Body: strings.Repeat("0123456789abcdef", (arenaSize+100)/16), Mode: 0o755},
+		tEntry{Name: "src/twomeg.txt", Body: strings.Repeat("2", 2<<20), Mode: 0o644},
+		tEntry{Name: "src/almost-arena.txt", Body: strings.Repeat("9", 900<<10), Mode: 0o644})
 }
 
 // withRoot prefixes every entry name.

@@ -54,7 +54,7 @@ func TestInstallArchive(t *testing.T) {
 		t.Fatalf("bin/go: %v %v", fi, err)
 	}
 	big, err := os.ReadFile(filepath.Join(dir, "pkg", "tool", e.p.OS+"_"+e.p.Arch, "big"))
-	if err != nil || len(big) < inlineMax {
+	if err != nil || len(big) < arenaSize {
 		t.Fatalf("big file: %d bytes, %v", len(big), err)
 	}
 	assertClean(t, filepath.Join(parent, "sub"), "go")

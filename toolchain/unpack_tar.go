@@ -13,18 +13,14 @@ import (
 	"sync"
 )
 
-// Tuning for unpackTarGz. Files up to inlineMax are read into memory and
+// Tuning for unpackTarGz. Files up to arenaSize are read into memory and
 // handed to the write pool, so that decompression (this goroutine) and the
 // kernel's file creation (the workers) run on different cores; larger files
 // are streamed to disk directly. inFlightMax bounds the memory held by
 // queued files, keeping peak RSS well under 64 MB.
 const (
-	inlineMax   = 4 << 20
-	inFlightMax = 16 << 20
-	smallBuf    = 64 << 10
+	inFlightMax = 8 << 20
 )
-
-var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallBuf); return &b }}
 
 // byteBudget is a counting semaphore over bytes held by queued writes.
 type byteBudget struct {
@@ -169,89 +165,87 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 
 // fileBatch groups small files into one pool job: handing each of 10,000
 // files to a worker separately costs more in goroutine wake-ups than the
-// writes themselves.
+// writes themselves. Their contents share one pooled arena, so the memory
+// a batch holds is exactly what it is charged against the budget.
 type fileBatch struct {
 	files []batchFile
-	bytes int64
+	arena *[]byte // pooled; file data point into it (nil for a big file)
+	cost  int64   // bytes charged to the budget
 }
 
 type batchFile struct {
 	name, dst string
 	perm      os.FileMode
 	data      []byte
-	pooled    *[]byte
 }
 
 const (
+	arenaSize     = 1 << 20
 	batchMaxFiles = 64
-	batchMaxBytes = 1 << 20
 )
+
+var arenas = sync.Pool{New: func() any { b := make([]byte, 0, arenaSize); return &b }}
 
 func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, batch *fileBatch, tr *tar.Reader, hdr *tar.Header, rel string, streamBuf []byte) error {
 	dst := t.path(rel)
 	perm := filePerm(rel, hdr.FileInfo().Mode())
-	if hdr.Size > inlineMax {
-		if err := createFile(dst, perm, nil, io.LimitReader(tr, hdr.Size), streamBuf); err != nil {
+	size := hdr.Size
+	if size > arenaSize {
+		// Few files are this big (bin/go, the compiler, the linker);
+		// streaming them from here costs less than buffering them.
+		if err := createFile(dst, perm, nil, io.LimitReader(tr, size), streamBuf); err != nil {
 			return readOrWriteErr(hdr.Name, err)
 		}
 		t.rep.addFiles(1)
 		return nil
 	}
-	if !budget.acquire(hdr.Size, stop) {
-		return pool.failed()
-	}
-	var data []byte
-	var pooled *[]byte
-	if hdr.Size <= smallBuf {
-		pooled = smallBufs.Get().(*[]byte)
-		data = (*pooled)[:hdr.Size]
-	} else {
-		data = make([]byte, hdr.Size)
-	}
-	if _, err := io.ReadFull(tr, data); err != nil {
-		budget.release(hdr.Size)
-		if pooled != nil {
-			smallBufs.Put(pooled)
+	if batch.arena != nil && (int64(len(*batch.arena))+size > arenaSize || len(batch.files) >= batchMaxFiles) {
+		if err := flushBatch(t, pool, budget, batch); err != nil {
+			return err
 		}
+	}
+	if batch.arena == nil {
+		if !budget.acquire(arenaSize, stop) {
+			return pool.failed()
+		}
+		batch.arena = arenas.Get().(*[]byte)
+		*batch.arena = (*batch.arena)[:0]
+		batch.cost = arenaSize
+	}
+	a := *batch.arena
+	off := len(a)
+	a = a[:off+int(size)]
+	*batch.arena = a
+	data := a[off : off+int(size) : off+int(size)]
+	if _, err := io.ReadFull(tr, data); err != nil {
 		return readOrWriteErr(hdr.Name, err)
 	}
-	batch.files = append(batch.files, batchFile{name: hdr.Name, dst: dst, perm: perm, data: data, pooled: pooled})
-	batch.bytes += hdr.Size
-	if len(batch.files) >= batchMaxFiles || batch.bytes >= batchMaxBytes {
-		return flushBatch(t, pool, budget, batch)
-	}
+	batch.files = append(batch.files, batchFile{name: hdr.Name, dst: dst, perm: perm, data: data})
 	return nil
 }
 
-// discard returns the batch's buffers without writing them.
+// discard returns the batch's memory without writing it.
 func (b *fileBatch) discard(budget *byteBudget) {
-	for _, f := range b.files {
-		if f.pooled != nil {
-			smallBufs.Put(f.pooled)
-		}
+	if b.arena != nil {
+		arenas.Put(b.arena)
 	}
-	budget.release(b.bytes)
-	b.files, b.bytes = nil, 0
+	if b.cost > 0 {
+		budget.release(b.cost)
+	}
+	*b = fileBatch{}
 }
 
-// flushBatch hands the batched files to the pool.
+// flushBatch hands the batched files to the pool and starts a new batch.
 func flushBatch(t *tree, pool *writePool, budget *byteBudget, batch *fileBatch) error {
 	if len(batch.files) == 0 {
+		batch.discard(budget)
 		return nil
 	}
-	files, size := batch.files, batch.bytes
-	batch.files, batch.bytes = nil, 0
-	release := func() {
-		for _, f := range files {
-			if f.pooled != nil {
-				smallBufs.Put(f.pooled)
-			}
-		}
-		budget.release(size)
-	}
+	b := *batch
+	*batch = fileBatch{}
 	err := pool.submit(func() error {
-		defer release()
-		for _, f := range files {
+		defer b.discard(budget)
+		for _, f := range b.files {
 			if pool.failed() != nil {
 				return nil
 			}
@@ -259,11 +253,11 @@ func flushBatch(t *tree, pool *writePool, budget *byteBudget, batch *fileBatch) 
 				return readOrWriteErr(f.name, err)
 			}
 		}
-		t.rep.addFiles(len(files))
+		t.rep.addFiles(len(b.files))
 		return nil
 	})
 	if err != nil {
-		release()
+		b.discard(budget)
 	}
 	return err
 }
