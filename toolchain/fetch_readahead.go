@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"errors"
 	"io"
 	"sync"
 )
@@ -63,6 +64,8 @@ func newReadAhead(r io.Reader, stop func(), buffers, size int) *readAhead {
 	return ra
 }
 
+var errReadAheadClosed = errors.New("download abandoned")
+
 func (ra *readAhead) Read(p []byte) (int, error) {
 	for len(ra.cur) == 0 {
 		if ra.err != nil {
@@ -72,8 +75,12 @@ func (ra *readAhead) Read(p []byte) (int, error) {
 			ra.empty <- ra.buf
 			ra.buf = nil
 		}
-		c := <-ra.full
-		ra.buf, ra.cur, ra.err = c.buf, c.buf[:c.n], c.err
+		select {
+		case c := <-ra.full:
+			ra.buf, ra.cur, ra.err = c.buf, c.buf[:c.n], c.err
+		case <-ra.done:
+			ra.buf, ra.err = nil, errReadAheadClosed
+		}
 	}
 	n := copy(p, ra.cur)
 	ra.cur = ra.cur[n:]

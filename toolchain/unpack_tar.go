@@ -2,8 +2,6 @@ package toolchain
 
 import (
 	"archive/tar"
-	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -60,15 +58,16 @@ func (b *byteBudget) release(n int64) {
 // unpackTarGz reads a gzip-compressed tar stream into t, reading r to its
 // end so that a hash computed over r covers every byte.
 func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
-	br := bufio.NewReaderSize(r, 256<<10)
-	zr, err := gzip.NewReader(br)
+	zr, finish, err := gunzip(ctx, r)
 	if err != nil {
-		var all *AllMirrorsFailedError
-		if errors.As(err, &all) || ctx.Err() != nil {
-			return err
-		}
-		return fmt.Errorf("%w: the download is not a gzip-compressed tar file (%v)", errNotArchive, err)
+		return err
 	}
+	return finish(unpackTar(ctx, zr, t))
+}
+
+// unpackTar reads a tar stream into t, and on success reads zr to its end.
+func unpackTar(ctx context.Context, zr io.Reader, t *tree) error {
+	var err error
 	tr := tar.NewReader(zr)
 	pool := newWritePool(ctx, t.workers)
 	budget := newByteBudget(inFlightMax)
@@ -153,12 +152,9 @@ func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
 		return err
 	}
 	// Consume the tar padding and the gzip trailer (whose CRC the reader
-	// checks) and anything after it, so the caller's hash sees every byte.
+	// checks), so the caller's hash sees every byte.
 	if _, err := io.CopyBuffer(io.Discard, zr, streamBuf); err != nil {
 		return fmt.Errorf("reading the end of the archive: %w", err)
-	}
-	if _, err := io.CopyBuffer(io.Discard, br, streamBuf); err != nil {
-		return err
 	}
 	return nil
 }

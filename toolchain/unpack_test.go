@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -222,7 +223,12 @@ func TestZipH1MatchesDirhash(t *testing.T) {
 // download of the rest is abandoned rather than waited for.
 func TestHostileEntryAbortsDownload(t *testing.T) {
 	e := newEnv(t)
-	es := append([]tEntry{{Name: "go/../evil", Body: "x"}}, withRoot("go/", bigToolchain(instVersion, e.p))...)
+	// Incompressible filler, so that half the archive is more than the
+	// 32 KB gzip reads before it starts writing.
+	noise := make([]byte, 256<<10)
+	rand.New(rand.NewSource(1)).Read(noise)
+	es := append([]tEntry{{Name: "go/../evil", Body: "x"}}, withRoot("go/", fakeToolchain(instVersion, e.p))...)
+	es = append(es, tEntry{Name: "go/noise", Body: string(noise)})
 	archive := makeTarGz(t, es)
 	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(archive)))
