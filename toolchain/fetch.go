@@ -46,6 +46,13 @@ type permanentError struct{ err error }
 func (e permanentError) Error() string { return e.err.Error() }
 func (e permanentError) Unwrap() error { return e.err }
 
+// serverError is a 5xx or 429: abandon the mirror if another is left,
+// else retry it like a network error.
+type serverError struct{ err error }
+
+func (e serverError) Error() string { return e.err.Error() }
+func (e serverError) Unwrap() error { return e.err }
+
 func permanent(format string, args ...any) error {
 	return permanentError{fmt.Errorf(format, args...)}
 }
@@ -253,7 +260,8 @@ func (s *stream) failMirror(err error) {
 	s.closeBody()
 	m := s.mirrors[s.cur]
 	var pe permanentError
-	if errors.As(err, &pe) {
+	var se serverError
+	if errors.As(err, &pe) || errors.As(err, &se) && s.othersAlive() {
 		s.dead[s.cur] = true
 	} else {
 		s.fails[s.cur]++
@@ -270,6 +278,16 @@ func (s *stream) failMirror(err error) {
 		s.streak++
 		s.sleep(err)
 	}
+}
+
+// othersAlive reports whether a mirror other than cur is still usable.
+func (s *stream) othersAlive() bool {
+	for i, d := range s.dead {
+		if i != s.cur && !d {
+			return true
+		}
+	}
+	return false
 }
 
 // next picks the next live mirror after cur, wrapping around.
@@ -382,8 +400,9 @@ func (s *stream) checkResponse(resp *http.Response) error {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return permanent("not found (%s)", resp.Status)
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		// A failing server: the next mirror is likely faster than waiting.
-		return permanent("server error (%s)", resp.Status)
+		// A failing server: the next mirror is likely faster than waiting,
+		// but the last one left is retried with backoff.
+		return serverError{fmt.Errorf("server error (%s)", resp.Status)}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 		return permanent("cannot resume at byte %d (%s): its copy is shorter", s.off, resp.Status)
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusPartialContent:

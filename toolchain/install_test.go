@@ -301,6 +301,24 @@ func TestArchiveResumeAfterDrop(t *testing.T) {
 	}
 }
 
+// The only mirror answering 503 once is retried, not abandoned.
+func TestArchiveLastMirror503IsRetried(t *testing.T) {
+	e := newEnv(t)
+	var n atomic.Int32
+	_, rel := archiveSetup(t, e, goodArchive(t, e), func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if n.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		serve()
+	})
+	in := e.installer()
+	in.RankTimeout = -1
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A mirror that ignores Range on resume (answers 200) still works: the
 // already-received prefix is skipped.
 func TestArchiveResumeWithoutRangeSupport(t *testing.T) {
