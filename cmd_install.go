@@ -174,8 +174,9 @@ func orUnknown(v string) string {
 }
 
 // sumDBFor picks the checksum database as the go command would: $GOSUMDB
-// (a shorthand such as sum.golang.google.cn resolved), else the
-// catalogue's first database, else sum.golang.org. GOSUMDB=off disables
+// (a shorthand such as sum.golang.google.cn resolved; with a key, and
+// optionally a URL, it is added to the catalogue), else the catalogue's
+// first database, else sum.golang.org. GOSUMDB=off disables
 // the module channel: gosetup never installs an unverified toolchain.
 func sumDBFor(getenv func(string) string, client *http.Client, cat *catalog.Catalog, cacheDir string) *toolchain.SumDB {
 	name := toolchain.DefaultSumDB
@@ -186,12 +187,20 @@ func sumDBFor(getenv func(string) string, client *http.Client, cat *catalog.Cata
 		if v == "off" {
 			return nil
 		}
-		first := strings.Fields(v)[0]
-		first, _, _ = strings.Cut(first, "+")
-		if db, _, ok := catalog.SumDBAlias(first); ok {
-			first = db
+		// name[+key] [url], as the go command reads it.
+		f := strings.Fields(v)
+		n, _, hasKey := strings.Cut(f[0], "+")
+		if db, _, ok := catalog.SumDBAlias(n); ok {
+			n = db
 		}
-		name = first
+		name = n
+		if hasKey {
+			u := "https://" + n
+			if len(f) > 1 {
+				u = f[1]
+			}
+			cat.SumDB = append([]catalog.Entry{{Name: n, URL: strings.TrimRight(u, "/"), Key: f[0]}}, cat.SumDB...)
+		}
 	}
 	return &toolchain.SumDB{Client: client, Catalog: cat, Name: name, CacheDir: filepath.Join(cacheDir, "sumdb")}
 }

@@ -38,6 +38,8 @@ type instFixture struct {
 	// archiveHook, when set, handles archive requests instead.
 	archiveHook atomic.Pointer[http.HandlerFunc]
 	archiveHits atomic.Int32
+	// base is the server's URL; dbName and vkey identify the checksum DB.
+	base, dbName, vkey string
 }
 
 const instTestVersion = "go1.22.5"
@@ -147,6 +149,7 @@ func newInstFixture(t *testing.T) *instFixture {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	f.base, f.dbName, f.vkey = srv.URL, dbName, vkey
 	f.mirrors = filepath.Join(t.TempDir(), "mirrors.json")
 	cat := fmt.Sprintf(`{"mode":"replace",
 		"index":[{"name":"test-index","url":%q}],
@@ -272,6 +275,17 @@ func TestInstallCommandGOSUMDBOff(t *testing.T) {
 	code, _, errOut := instRun{env: map[string]string{"GOSUMDB": "off"}}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", f.mirrors)
 	if code != exitFailure || !strings.Contains(errOut, "checksum database") {
 		t.Errorf("exit %d, %s", code, errOut)
+	}
+}
+
+// GOSUMDB=name+key names a checksum database the catalogue does not list.
+func TestInstallCommandGOSUMDBWithKey(t *testing.T) {
+	f := newInstFixture(t)
+	mirrors := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(mirrors, []byte(fmt.Sprintf(`{"mode":"replace","proxy":[{"name":"test-proxy","url":%q}]}`, f.base+"/proxy")), 0o644)
+	code, out, errOut := instRun{env: map[string]string{"GOSUMDB": f.vkey}}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", mirrors)
+	if code != exitOK || !strings.Contains(out, "from module test-proxy") {
+		t.Fatalf("GOSUMDB=name+key: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 

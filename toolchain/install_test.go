@@ -145,6 +145,34 @@ func assertSame(t testing.TB, before, after map[string]string) {
 	}
 }
 
+// A target that is a symbolic link to an old installation: the link is
+// replaced by the new tree and the old tree is left alone.
+func TestInstallOverSymlink(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	parent := t.TempDir()
+	old := filepath.Join(parent, "go1.21.0")
+	installExisting(t, old, "go1.21.0", e.p)
+	before := snapshot(t, old)
+	dir := filepath.Join(parent, "go")
+	if err := os.Symlink(old, dir); err != nil {
+		t.Skip(err)
+	}
+	ex, err := Inspect(dir)
+	if err != nil || !ex.IsGo || ex.Version != "go1.21.0" || ex.Symlink != old {
+		t.Fatalf("Inspect = %+v, %v", ex, err)
+	}
+	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || res.Replaced != "go1.21.0" {
+		t.Fatalf("target %v %v, replaced %q", fi, err, res.Replaced)
+	}
+	assertSame(t, before, snapshot(t, old))
+	assertClean(t, parent, "go", "go1.21.0")
+}
+
 func TestInstallRefusesNonGoDir(t *testing.T) {
 	e := newEnv(t)
 	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)

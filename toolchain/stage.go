@@ -29,6 +29,10 @@ type Existing struct {
 	IsGo bool
 	// Version is the first line of its VERSION file ("go1.21.5"), if any.
 	Version string
+	// Symlink is the link's target when the path is a symbolic link; the
+	// fields above then describe what it points to. An install replaces
+	// the link, leaving the tree it pointed to alone.
+	Symlink string
 }
 
 // Inspect looks at dir without changing it.
@@ -41,6 +45,12 @@ func Inspect(dir string) (Existing, error) {
 		return Existing{}, err
 	}
 	e := Existing{Exists: true}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		e.Symlink, _ = os.Readlink(dir)
+		if fi, err = os.Stat(dir); err != nil {
+			return e, nil // dangling: replaceable only with care, so not "Go"
+		}
+	}
 	if !fi.IsDir() {
 		return e, nil
 	}
