@@ -173,6 +173,30 @@ func TestInstallOverSymlink(t *testing.T) {
 	assertClean(t, parent, "go", "go1.21.0")
 }
 
+// Leftovers of a killed install are swept once they are old; a young one
+// (maybe an install running now) and a moved-aside old tree are kept.
+func TestInstallSweepsStaleStaging(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	parent := t.TempDir()
+	long := time.Now().Add(-2 * time.Hour)
+	for _, n := range []string{".go.gosetup-new-1", ".go.gosetup-dl-2.zip", ".go.gosetup-new-young", ".go.gosetup-old-3"} {
+		p := filepath.Join(parent, n)
+		if strings.Contains(n, ".zip") {
+			os.WriteFile(p, []byte("partial"), 0o644)
+		} else {
+			os.MkdirAll(filepath.Join(p, "bin"), 0o755)
+		}
+		if !strings.Contains(n, "young") {
+			os.Chtimes(p, long, long)
+		}
+	}
+	if _, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go")}); err != nil {
+		t.Fatal(err)
+	}
+	assertClean(t, parent, "go", ".go.gosetup-new-young", ".go.gosetup-old-3")
+}
+
 func TestInstallRefusesNonGoDir(t *testing.T) {
 	e := newEnv(t)
 	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)

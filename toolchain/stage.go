@@ -127,6 +127,7 @@ func newStage(target string) (*stage, error) {
 		}
 		s.created = append(s.created, missing[i])
 	}
+	sweepStale(target)
 	dir, err := os.MkdirTemp(parent, "."+filepath.Base(target)+".gosetup-new-")
 	if err != nil {
 		s.cleanup()
@@ -136,6 +137,32 @@ func newStage(target string) (*stage, error) {
 	os.Chmod(dir, 0o755)
 	s.dir = dir
 	return s, nil
+}
+
+// staleAge is how old a leftover staging directory or download must be
+// before a later install removes it; younger ones may belong to an install
+// running right now.
+const staleAge = time.Hour
+
+// sweepStale removes what a killed gosetup (SIGKILL, power loss) left
+// beside target: staging directories and partial downloads. A moved-aside
+// old installation (".gosetup-old-") is never touched: if the process died
+// between the two renames, it is the user's toolchain.
+func sweepStale(target string) {
+	parent, base := filepath.Dir(target), filepath.Base(target)
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasPrefix(n, "."+base+".gosetup-new-") && !strings.HasPrefix(n, "."+base+".gosetup-dl-") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
+			removeAll(filepath.Join(parent, n))
+		}
+	}
 }
 
 // tempFile makes a temporary file beside the staging directory.
