@@ -3,10 +3,12 @@ package toolchain
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,4 +249,42 @@ func retimedZip(data []byte) []byte {
 	c := append([]byte(nil), data...)
 	c[10] ^= 0x01
 	return c
+}
+
+// The module zip download resumes with Range after a dropped connection;
+// its size, unknown beforehand, is learnt from the first response.
+func TestModuleResumeAfterDrop(t *testing.T) {
+	e := newEnv(t)
+	zipData := goodModuleZip(t, e.p)
+	var drops atomic.Int32
+	srvs, rel := moduleSetup(t, e, zipData, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if r.Header.Get("Range") == "" && drops.Add(1) == 1 {
+			w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
+			w.Header().Set("ETag", `"z"`)
+			w.Write(zipData[:len(zipData)/2])
+			w.(http.Flusher).Flush()
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		serve()
+	})
+	in := e.installer()
+	in.RankTimeout = -1
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bytes != int64(len(zipData)) {
+		t.Errorf("downloaded %d bytes, want %d", res.Bytes, len(zipData))
+	}
+	var resumed bool
+	for _, r := range srvs[0].requests() {
+		if strings.HasPrefix(r.Header.Get("Range"), "bytes=") && r.Header.Get("Range") != "bytes=0-0" {
+			resumed = true
+		}
+	}
+	if !resumed {
+		t.Error("no Range request")
+	}
 }

@@ -246,6 +246,9 @@ func TestArchiveFailover(t *testing.T) {
 		"corrupt-deflate": func(w http.ResponseWriter, r *http.Request, serve func()) {
 			w.Write(garbled)
 		},
+		"short-file": func(w http.ResponseWriter, r *http.Request, serve func()) {
+			w.Write(archive[:len(archive)-100])
+		},
 		"size-mismatch": func(w http.ResponseWriter, r *http.Request, serve func()) {
 			w.Write(append(append([]byte(nil), archive...), 0))
 		},
