@@ -36,7 +36,7 @@ func goodArchive(t *testing.T, e *env) []byte {
 func TestInstallArchive(t *testing.T) {
 	e := newEnv(t)
 	archive := makeTarGz(t, withRoot("go/", bigToolchain(instVersion, e.p)))
-	_, rel := archiveSetup(t, e, archive, nil)
+	srvs, rel := archiveSetup(t, e, archive, nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "sub", "go")
 	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceArchive})
@@ -58,6 +58,11 @@ func TestInstallArchive(t *testing.T) {
 		t.Fatalf("big file: %d bytes, %v", len(big), err)
 	}
 	assertClean(t, filepath.Join(parent, "sub"), "go")
+	for _, r := range srvs[0].requests() {
+		if ua := r.UserAgent(); !strings.HasPrefix(ua, "gosetup/") {
+			t.Errorf("User-Agent %q", ua)
+		}
+	}
 	var phases []Phase
 	for _, ev := range e.events {
 		if len(phases) == 0 || phases[len(phases)-1] != ev.Phase {
