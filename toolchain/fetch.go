@@ -37,6 +37,10 @@ type fetchConfig struct {
 	// captive portal fails this before any byte reaches the unpacker.
 	magic []byte
 	rep   *reporter
+	// restart, if set, is called when a server answers a resume with the
+	// whole file (200): the consumer discards what it has and the stream
+	// starts over from byte 0. Without it those bytes are skipped instead.
+	restart func() error
 }
 
 // permanentError marks a mirror as unusable for this file (404, wrong
@@ -152,6 +156,27 @@ func (s *stream) Served() []int {
 	return out
 }
 
+// resumeFrom starts the stream at off, for a consumer that already holds
+// the first off bytes (a download cached by an earlier run). validator is
+// the ETag or Last-Modified that url served then.
+func (s *stream) resumeFrom(off int64, url, validator string) {
+	s.off = off
+	for i, m := range s.mirrors {
+		if m.URL == url && validator != "" {
+			s.validator, s.valFrom = validator, i
+		}
+	}
+}
+
+// Validator is the current mirror's URL and the ETag or Last-Modified it
+// served, for resuming in a later run.
+func (s *stream) Validator() (url, validator string) {
+	if s.valFrom >= 0 && s.valFrom < len(s.mirrors) {
+		return s.mirrors[s.valFrom].URL, s.validator
+	}
+	return "", ""
+}
+
 // Close ends the download and releases its connection. Use Abort to
 // interrupt a Read running on another goroutine.
 func (s *stream) Close() error {
@@ -184,6 +209,9 @@ func (s *stream) Read(p []byte) (int, error) {
 		if s.body == nil {
 			if err := s.open(); err != nil {
 				return 0, err
+			}
+			if s.eof {
+				return 0, io.EOF
 			}
 		}
 		if s.cfg.size >= 0 && int64(len(p)) > s.cfg.size-s.off+1 {
@@ -372,8 +400,34 @@ func (s *stream) connect() error {
 			cancel()
 		}
 	}()
+	if resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && s.off > 0 {
+		// "bytes */N" with N == off: what we hold is already the whole file.
+		if rest, ok := strings.CutPrefix(resp.Header.Get("Content-Range"), "bytes */"); ok {
+			if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n == s.off && (s.cfg.size < 0 || s.cfg.size == n) {
+				s.eof = true
+				return nil
+			}
+		}
+		if s.cfg.restart != nil {
+			// What we hold is longer than the file: not a prefix of it.
+			if err := s.cfg.restart(); err != nil {
+				return permanentError{err}
+			}
+			s.cfg.rep.startDownload(s.cfg.size)
+			s.off = 0
+			return fmt.Errorf("the partial download is longer than the file on %s; starting over", m.Name)
+		}
+	}
 	if err := s.checkResponse(resp); err != nil {
 		return err
+	}
+	if resp.StatusCode == http.StatusOK && s.off > 0 && s.cfg.restart != nil {
+		// The file changed (If-Range) or Range is not supported: start over.
+		if err := s.cfg.restart(); err != nil {
+			return permanentError{err}
+		}
+		s.cfg.rep.startDownload(s.cfg.size)
+		s.off = 0
 	}
 	if resp.StatusCode == http.StatusOK && s.off > 0 {
 		// The server ignored Range (or If-Range said the file changed):
@@ -425,6 +479,10 @@ func (s *stream) checkResponse(resp *http.Response) error {
 		}
 		if total >= 0 && s.cfg.size >= 0 && total != s.cfg.size {
 			return permanent("has %d bytes where %d are expected (a different file?)", total, s.cfg.size)
+		}
+		if total >= 0 && s.cfg.size < 0 {
+			s.cfg.size = total
+			s.cfg.rep.setTotal(total)
 		}
 		return nil
 	}

@@ -564,17 +564,40 @@ func unpackErr(err error) error {
 // compares the resulting h1 hash with the checksum database's.
 func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, hashc chan hashResult, want **hashResult) error {
 	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
-	zf, err := st.tempFile(".zip")
+	zf, cache, err := in.openModuleDownload(st, modVersion, s, rep)
 	if err != nil {
 		return err
 	}
 	defer zf.Close()
+	done := false
+	defer func() {
+		if cache == nil {
+			return
+		}
+		if done {
+			cache.remove()
+		} else {
+			cache.keep(s)
+		}
+	}()
+	s.cfg.restart = func() error {
+		if _, err := zf.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		return zf.Truncate(0)
+	}
 	buf := make([]byte, 256<<10)
-	n, err := io.CopyBuffer(onlyWriter{zf}, s, buf)
+	if _, err := io.CopyBuffer(onlyWriter{zf}, s, buf); err != nil {
+		return err
+	}
+	n, err := zf.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return err
 	}
 	rep.flush(PhaseDownload)
+	// From here on the bytes are complete: whatever is wrong with them,
+	// a later run must not resume onto them.
+	done = true
 	if *want == nil {
 		select {
 		case r := <-hashc:

@@ -288,3 +288,75 @@ func TestModuleResumeAfterDrop(t *testing.T) {
 		t.Error("no Range request")
 	}
 }
+
+// With a cache directory, an interrupted module download is kept there and
+// the next run resumes it with Range; once complete it is removed. A cached
+// file longer than the real one is discarded, not resumed onto.
+func TestModuleDownloadCacheResumesAcrossRuns(t *testing.T) {
+	e := newEnv(t)
+	zipData := goodModuleZip(t, e.p)
+	var broken atomic.Bool
+	broken.Store(true)
+	srvs, rel := moduleSetup(t, e, zipData, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if broken.Load() && r.Header.Get("Range") != "bytes=0-0" {
+			w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
+			w.Header().Set("ETag", `"`+sha(zipData)[:16]+`"`)
+			w.Write(zipData[:len(zipData)/2])
+			w.(http.Flusher).Flush()
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		serve()
+	})
+	cache := t.TempDir()
+	partial := filepath.Join(cache, "downloads", dist.ModuleVersion(instVersion, e.p)+".zip.partial")
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	in := e.installer()
+	in.CacheDir = cache
+	in.RankTimeout = -1
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule}); err == nil {
+		t.Fatal("install succeeded against a server that always drops")
+	}
+	assertClean(t, parent)
+	fi, err := os.Stat(partial)
+	if err != nil || fi.Size() != int64(len(zipData)/2) {
+		t.Fatalf("partial download: %v %v, want %d bytes kept", fi, err, len(zipData)/2)
+	}
+
+	broken.Store(false)
+	before := len(srvs[0].requests())
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bytes != int64(len(zipData)-len(zipData)/2) {
+		t.Errorf("second run downloaded %d bytes, want only the missing %d", res.Bytes, len(zipData)-len(zipData)/2)
+	}
+	var resumed bool
+	for _, r := range srvs[0].requests()[before:] {
+		if r.Header.Get("Range") == fmt.Sprintf("bytes=%d-", len(zipData)/2) && r.Header.Get("If-Range") != "" {
+			resumed = true
+		}
+	}
+	if !resumed {
+		t.Error("the second run did not resume with Range and If-Range")
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("the cached download survived a successful install: %v", err)
+	}
+
+	// A cached file longer than the real one starts over.
+	os.WriteFile(partial, append(append([]byte(nil), zipData...), "junk"...), 0o644)
+	dir2 := filepath.Join(parent, "go2")
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: dir2, Source: SourceModule}); err != nil {
+		t.Fatal(err)
+	}
+	// A cached file that is already complete needs no download at all.
+	os.WriteFile(partial, zipData, 0o644)
+	res, err = in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go3"), Source: SourceModule})
+	if err != nil || res.Bytes != 0 {
+		t.Fatalf("complete cache: %+v %v", res, err)
+	}
+}
