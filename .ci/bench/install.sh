@@ -107,9 +107,10 @@ done
 median() { # FILE COLUMN
   cut -d' ' -f"$2" "$1" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
 }
-printf "\n%-16s %9s %12s   (medians of %d rounds)\n" method seconds "peak RSS MB" "$ROUNDS"
+minmax() { cut -d' ' -f1 "$1" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
+printf "\n%-16s %9s %12s %12s   (%d rounds)\n" method median range "peak RSS MB" "$ROUNDS"
 for m in gosetup-archive curl-tar three-step gosetup-module curl-unzip; do
-  printf "%-16s %9.2f %12.1f\n" "$m" "$(median "$WORK/$m" 1)" "$(awk "BEGIN{print $(median "$WORK/$m" 2)/1024}")"
+  printf "%-16s %9.2f %12s %12.1f\n" "$m" "$(median "$WORK/$m" 1)" "$(minmax "$WORK/$m")" "$(awk "BEGIN{print $(median "$WORK/$m" 2)/1024}")"
 done
 ga=$(median "$WORK/gosetup-archive" 1) ct=$(median "$WORK/curl-tar" 1) ts=$(median "$WORK/three-step" 1)
 gm=$(median "$WORK/gosetup-module" 1) cu=$(median "$WORK/curl-unzip" 1)
