@@ -334,7 +334,10 @@ func (p *installProgress) counts(e toolchain.Event) string {
 	if e.Rate > 0 {
 		s += fmt.Sprintf(" at %s/s", mb(int64(e.Rate)))
 	}
-	if p.files > 0 {
+	switch {
+	case p.files > 0 && e.FilesTotal > 0:
+		s += fmt.Sprintf(", %d of %d files unpacked", p.files, e.FilesTotal)
+	case p.files > 0:
 		s += fmt.Sprintf(", %d files unpacked", p.files)
 	}
 	return s

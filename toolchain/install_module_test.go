@@ -66,6 +66,15 @@ func TestInstallModule(t *testing.T) {
 		}
 	}
 	assertClean(t, parent, "go")
+	var last Event
+	for _, ev := range e.events {
+		if ev.Phase == PhaseUnpack {
+			last = ev
+		}
+	}
+	if last.FilesTotal == 0 || last.Files != last.FilesTotal || last.Rate <= 0 {
+		t.Errorf("last unpack event %+v: want every file counted out of a known total", last)
+	}
 }
 
 // A proxy serving a tampered zip (valid zip, different content) fails the

@@ -39,8 +39,9 @@ type Event struct {
 	Done, Total int64
 	// Rate is the average download rate in bytes per second.
 	Rate float64
-	// Files counts files unpacked so far.
-	Files int
+	// Files counts files unpacked so far; FilesTotal is how many there
+	// are when known (a zip's directory says so up front), else 0.
+	Files, FilesTotal int
 	// Err is why a mirror was abandoned (PhaseFailover).
 	Err error
 	// Message is a human-readable detail (the go version line on PhaseDone).
@@ -62,6 +63,8 @@ type reporter struct {
 	done     int64
 	total    int64
 	files    int
+	filesMax int
+	dlRate   float64 // the download's rate once it finished, else 0
 	lastSent map[Phase]time.Time
 }
 
@@ -98,7 +101,7 @@ func (r *reporter) startDownload(total int64) {
 		return
 	}
 	r.mu.Lock()
-	r.start, r.done, r.total, r.files = time.Now(), 0, total, 0
+	r.start, r.done, r.total, r.files, r.filesMax, r.dlRate = time.Now(), 0, total, 0, 0, 0
 	r.mu.Unlock()
 }
 
@@ -124,7 +127,19 @@ func (r *reporter) addFiles(n int) {
 	r.maybeSend(PhaseUnpack, false)
 }
 
-// flush sends the final counters of a phase regardless of throttling.
+// setFilesTotal records how many files the archive holds.
+func (r *reporter) setFilesTotal(n int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.filesMax = n
+	r.mu.Unlock()
+}
+
+// flush sends the final counters of a phase regardless of throttling. After
+// the download's flush the reported rate stays the download's own, rather
+// than decaying while the unpacking goes on.
 func (r *reporter) flush(p Phase) {
 	if r == nil {
 		return
@@ -132,6 +147,11 @@ func (r *reporter) flush(p Phase) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.maybeSend(p, true)
+	if p == PhaseDownload && r.dlRate == 0 {
+		if el := time.Since(r.start).Seconds(); el > 0 {
+			r.dlRate = float64(r.done) / el
+		}
+	}
 }
 
 func (r *reporter) maybeSend(p Phase, force bool) {
@@ -143,8 +163,10 @@ func (r *reporter) maybeSend(p Phase, force bool) {
 		return
 	}
 	r.lastSent[p] = now
-	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files}
-	if el := now.Sub(r.start).Seconds(); el > 0 {
+	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files, FilesTotal: r.filesMax}
+	if r.dlRate > 0 {
+		e.Rate = r.dlRate
+	} else if el := now.Sub(r.start).Seconds(); el > 0 {
 		e.Rate = float64(r.done) / el
 	}
 	r.fn(e)

@@ -81,6 +81,7 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 			jobs = append(jobs, job{f, rel})
 		}
 	}
+	t.rep.setFilesTotal(len(jobs))
 	sort.SliceStable(jobs, func(i, j int) bool {
 		return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
 	})
