@@ -403,8 +403,7 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 		// The checksum database lookup runs while the zip downloads.
 		hashc = make(chan hashResult, 1)
 		go func() {
-			h, err := in.SumDB.ZipHash(ctx, ch.proxies[0], dist.ToolchainModule, dist.ModuleVersion(rel.Version, in.Platform))
-			hashc <- hashResult{h, err}
+			hashc <- in.zipHash(ctx, ch.proxies, dist.ModuleVersion(rel.Version, in.Platform))
 		}()
 	}
 	var want *hashResult
@@ -476,6 +475,30 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 			return mirror{}, err
 		}
 	}
+}
+
+// zipHash asks the checksum database for the module's h1, through each
+// proxy in turn (each one decides, as for the go command, whether to pass
+// the database through or send gosetup to it directly). It moves on only
+// after an unavailable database; a verification failure or a database that
+// does not know the version is final.
+func (in *Installer) zipHash(ctx context.Context, proxies []string, modVersion string) hashResult {
+	var errs []error
+	for _, p := range proxies {
+		h, err := in.SumDB.ZipHash(ctx, p, dist.ToolchainModule, modVersion)
+		if err == nil {
+			return hashResult{h1: h}
+		}
+		var se *SumDBError
+		if errors.As(err, &se) && se.Security || errors.Is(err, ErrNotInSumDB) || ctx.Err() != nil {
+			return hashResult{err: err}
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 1 {
+		return hashResult{err: errs[0]}
+	}
+	return hashResult{err: errors.Join(errs...)}
 }
 
 type hashResult struct {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
 )
 
@@ -367,5 +368,35 @@ func TestModuleDownloadCacheResumesAcrossRuns(t *testing.T) {
 	res, err = in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go3"), Source: SourceModule})
 	if err != nil || res.Bytes != 0 {
 		t.Fatalf("complete cache: %+v %v", res, err)
+	}
+}
+
+// A proxy whose checksum-database pass-through is down: the lookup moves on
+// to the next proxy instead of failing the module channel.
+func TestModuleSumDBThroughNextProxy(t *testing.T) {
+	e := newEnv(t)
+	zipData := goodModuleZip(t, e.p)
+	_, rel := moduleSetup(t, e, zipData, nil)
+	v := dist.ModuleVersion(instVersion, e.p)
+	broken := newFileServer(t, map[string][]byte{"/" + dist.ToolchainModule + "/@v/" + v + ".zip": zipData}, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if strings.HasSuffix(r.URL.Path, "/supported") {
+			return // claims to pass the database through...
+		}
+		if strings.HasPrefix(r.URL.Path, "/sumdb/") {
+			http.Error(w, "upstream down", http.StatusBadGateway) // ...but fails
+			return
+		}
+		serve()
+	})
+	// The broken proxy first.
+	e.cat.Proxy = append([]catalog.Entry{{Name: "broken", URL: broken.URL}}, e.cat.Proxy...)
+	in := e.installer()
+	in.RankTimeout = -1
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mirror != "broken" {
+		t.Errorf("zip served by %s; the download itself was fine from the first proxy", res.Mirror)
 	}
 }
