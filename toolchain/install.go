@@ -398,15 +398,15 @@ func (e contentError) Unwrap() error { return e.err }
 func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, st *stage, rep *reporter) (mirror, error) {
 	bad := make([]bool, len(ch.mirrors))
 	var failures []MirrorError
-	var hashc chan hashResult
+	var want *hashFuture
 	if ch.source == SourceModule {
 		// The checksum database lookup runs while the zip downloads.
-		hashc = make(chan hashResult, 1)
+		want = &hashFuture{done: make(chan struct{})}
 		go func() {
-			hashc <- in.zipHash(ctx, ch.proxies, dist.ModuleVersion(rel.Version, in.Platform))
+			want.res = in.zipHash(ctx, ch.proxies, dist.ModuleVersion(rel.Version, in.Platform))
+			close(want.done)
 		}()
 	}
-	var want *hashResult
 	for attempt := 0; ; attempt++ {
 		var ms []mirror
 		var idx []int
@@ -440,7 +440,7 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 			rep.startDownload(-1)
 			cfg.magic = []byte("PK\x03\x04")
 			s = newStream(ctx, cfg, ms)
-			err = in.fetchModule(ctx, s, rel, st, rep, hashc, &want)
+			err = in.fetchModule(ctx, s, rel, st, rep, want)
 		}
 		s.Close()
 		if err == nil {
@@ -499,6 +499,22 @@ func (in *Installer) zipHash(ctx context.Context, proxies []string, modVersion s
 		return hashResult{err: errs[0]}
 	}
 	return hashResult{err: errors.Join(errs...)}
+}
+
+// hashFuture is the checksum database's answer, once it arrives.
+type hashFuture struct {
+	done chan struct{}
+	res  hashResult
+}
+
+// failed reports the lookup's error if it has already failed.
+func (f *hashFuture) failed() error {
+	select {
+	case <-f.done:
+		return f.res.err
+	default:
+		return nil
+	}
 }
 
 type hashResult struct {
@@ -585,7 +601,7 @@ func unpackErr(err error) error {
 // the target (a zip needs random access), checks it with the go command's
 // module-zip rules, unpacks it in parallel while hashing every file, and
 // compares the resulting h1 hash with the checksum database's.
-func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, hashc chan hashResult, want **hashResult) error {
+func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, want *hashFuture) error {
 	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
 	zf, cache, err := in.openModuleDownload(st, modVersion, s, rep)
 	if err != nil {
@@ -609,8 +625,25 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 		}
 		return zf.Truncate(0)
 	}
+	// Without the database's answer the zip is useless: stop downloading
+	// 70 MB as soon as the lookup fails, so auto can fall back at once.
+	stopWatch := make(chan struct{})
+	go func() {
+		select {
+		case <-want.done:
+			if want.res.err != nil {
+				s.Abort()
+			}
+		case <-stopWatch:
+		}
+	}()
 	buf := make([]byte, 256<<10)
-	if _, err := io.CopyBuffer(onlyWriter{zf}, s, buf); err != nil {
+	_, err = io.CopyBuffer(onlyWriter{zf}, s, buf)
+	close(stopWatch)
+	if err != nil {
+		if herr := want.failed(); herr != nil {
+			return fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, herr)
+		}
 		return err
 	}
 	n, err := zf.Seek(0, io.SeekCurrent)
@@ -621,16 +654,13 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 	// From here on the bytes are complete: whatever is wrong with them,
 	// a later run must not resume onto them.
 	done = true
-	if *want == nil {
-		select {
-		case r := <-hashc:
-			*want = &r
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	select {
+	case <-want.done:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if (*want).err != nil {
-		return fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, (*want).err)
+	if want.res.err != nil {
+		return fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, want.res.err)
 	}
 	mv := module.Version{Path: dist.ToolchainModule, Version: modVersion}
 	if _, err := modzip.CheckZip(mv, zf.Name()); err != nil {
@@ -643,8 +673,8 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 		return unpackErr(err)
 	}
 	rep.flush(PhaseUnpack)
-	if got := hashes.h1(); got != (*want).h1 {
-		return contentError{fmt.Errorf("module zip hash %s does not match the checksum database's %s: the proxy served a tampered or corrupt toolchain", got, (*want).h1)}
+	if got := hashes.h1(); got != want.res.h1 {
+		return contentError{fmt.Errorf("module zip hash %s does not match the checksum database's %s: the proxy served a tampered or corrupt toolchain", got, want.res.h1)}
 	}
 	rep.emit(Event{Phase: PhaseVerify, Message: "h1 hash matches the checksum database"})
 	return nil

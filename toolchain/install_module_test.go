@@ -400,3 +400,33 @@ func TestModuleSumDBThroughNextProxy(t *testing.T) {
 		t.Errorf("zip served by %s; the download itself was fine from the first proxy", res.Mirror)
 	}
 }
+
+// When the checksum database cannot vouch for the module, the zip download
+// is abandoned at once instead of being finished for nothing.
+func TestModuleSumDBFailureStopsDownload(t *testing.T) {
+	e := newEnv(t)
+	e.db = newTestSumDB(t) // knows nothing
+	zipData := goodModuleZip(t, e.p)
+	v := dist.ModuleVersion(instVersion, e.p)
+	s := e.db.proxyFiles(t, map[string][]byte{"/" + dist.ToolchainModule + "/@v/" + v + ".zip": zipData}, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
+		w.Write(zipData[:len(zipData)/2])
+		w.(http.Flusher).Flush()
+		select { // a slow proxy
+		case <-r.Context().Done():
+		case <-time.After(20 * time.Second):
+		}
+	})
+	e.addProxy("pa", s.URL)
+	in := e.installer()
+	in.StallTimeout = 20 * time.Second
+	in.RankTimeout = -1
+	start := time.Now()
+	_, err := in.Install(context.Background(), Request{Release: Release{Version: instVersion, Modules: []string{e.p.String()}}, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err == nil || !strings.Contains(err.Error(), "checksum database cannot vouch") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s: the download went on after the lookup failed", d)
+	}
+}
