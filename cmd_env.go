@@ -303,20 +303,12 @@ func showEnv(a *app, env envwriter.Env) error {
 
 // writeInstallSettings is what `gosetup install` calls once a toolchain is
 // in place (unless --no-modify-path): the toolchain's bin and GOPATH's bin
-// go first on PATH, with any settings given through the same flags (f may
-// be nil), and the toolchain directory is recorded for uninstall.
-// Installing is the consent, as with rustup: it lists the files it changes
-// and writes them without asking again.
-func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, f *settingFlags, mirrors string) error {
+// go first on PATH, with any settings given through the same flags (already
+// resolved and validated), and the toolchain directory is recorded for
+// uninstall. Installing is the consent, as with rustup: it lists the files
+// it changes and writes them without asking again.
+func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, s envwriter.Settings, scope envwriter.Scope) error {
 	env := envwriter.Env{Getenv: a.getenv}
-	var s envwriter.Settings
-	scope := envwriter.ScopeShell
-	if f != nil {
-		var err error
-		if s, scope, err = f.resolve(ctx, a, mirrors, goosOf(env)); err != nil {
-			return err
-		}
-	}
 	s.Path = []string{filepath.Join(toolchainDir, "bin"), filepath.Join(gopath(a), "bin")}
 	if err := s.Validate(goosOf(env)); err != nil {
 		return fmt.Errorf("the toolchain is installed, but its PATH entry cannot be written (%w); add %s to PATH yourself", err, s.Path[0])

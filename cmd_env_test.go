@@ -234,7 +234,7 @@ func TestWriteInstallSettings(t *testing.T) {
 	var out, errb bytes.Buffer
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return env[k] }, isTerminal: func(any) bool { return false }}
-	if err := writeInstallSettings(context.Background(), a, tc, nil, ""); err != nil {
+	if err := writeInstallSettings(context.Background(), a, tc, envwriter.Settings{}, envwriter.ScopeShell); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
 	b, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/httpx"
@@ -24,17 +25,30 @@ import (
 // report what is already there, confirm a replacement, install it
 // atomically, and print a one-line summary.
 func runInstall(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("install", "[VERSION] [--dir DIR] [--source auto|archive|module] [--mirror NAME|URL] [--mirrors FILE] [--yes] [--no-modify-path]")
+	fs := a.newFlagSet("install", "[VERSION] [--dir DIR] [--source auto|archive|module] [--mirror NAME|URL] [--mirrors FILE] [--yes] [--no-modify-path] [--proxy LIST] [--sumdb VALUE] [--private PATTERNS]")
 	dirFlag := fs.String("dir", "", "install into `DIR` (default: /usr/local/go for root on Linux and macOS, else a per-user directory; see the README)")
 	sourceFlag := fs.String("source", "auto", "download channel: auto, archive (official archives, SHA-256 from the release index) or module (golang.org/toolchain from a GOPROXY, checked against the checksum database)")
 	mirrorFlag := fs.String("mirror", "", "download only from this archive mirror or module proxy (catalogue `NAME` or URL)")
 	mirrors := mirrorsFlag(fs)
 	yes := fs.Bool("yes", false, "replace an existing installation without asking (required without a terminal)")
 	fs.BoolVar(yes, "y", false, "shorthand for --yes")
-	noModifyPath := fs.Bool("no-modify-path", false, "do not change PATH or shell startup files (currently always the case)")
+	noModifyPath := fs.Bool("no-modify-path", false, "do not change PATH, shell startup files or the registry; print the PATH line to add instead")
+	settingsFlags := addSettingFlags(fs, false)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *noModifyPath && settingsFlags.any() {
+		return usagef("--no-modify-path cannot be combined with --proxy, --sumdb, --private, --noproxy or --nosumdb: they are written where PATH is; drop one or the other")
+	}
+	// Settings are resolved and validated before anything is downloaded, so
+	// that a bad --proxy is a usage error and not a failure after the install.
+	var settings envwriter.Settings
+	scope := envwriter.ScopeShell
+	if !*noModifyPath {
+		if settings, scope, err = settingsFlags.resolve(ctx, a, *mirrors, runtime.GOOS); err != nil {
+			return err
+		}
 	}
 	if len(rest) > 1 {
 		return usagef("install takes one VERSION, got %d arguments (%s); quote a constraint: gosetup install '>=1.21, <1.23'", len(rest), strings.Join(rest, " "))
@@ -124,20 +138,20 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stderr, "gosetup: warning: %s\n", w)
 	}
 	fmt.Fprintln(a.stdout, summary(res))
-	return afterInstall(a, res, *noModifyPath)
-}
-
-// afterInstall runs once the toolchain is in place. Settings writing (PATH
-// and the Go env) will be called from here; until then gosetup behaves as
-// with --no-modify-path and says what to add.
-func afterInstall(a *app, res *toolchain.Result, noModifyPath bool) error {
-	_ = noModifyPath // the only behaviour for now
-	bin := filepath.Join(res.Dir, "bin")
-	if other := toolchain.FindGoOnPath(a.getenv); other != "" && sameFile(filepath.Dir(other), bin) {
+	if *noModifyPath {
+		printPathHint(a, res)
 		return nil
 	}
+	return writeInstallSettings(ctx, a, res.Dir, settings, scope)
+}
+
+// printPathHint says what to add to PATH when gosetup was told not to.
+func printPathHint(a *app, res *toolchain.Result) {
+	bin := filepath.Join(res.Dir, "bin")
+	if other := toolchain.FindGoOnPath(a.getenv); other != "" && sameFile(filepath.Dir(other), bin) {
+		return
+	}
 	fmt.Fprintf(a.stderr, "gosetup: %s is not first on your PATH; add it, e.g. in your shell's startup file:\n  export PATH=%s:$PATH\n", bin, bin)
-	return nil
 }
 
 // confirmReplace asks before replacing an existing installation. Like

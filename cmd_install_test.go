@@ -230,7 +230,7 @@ func readVersion(dir string) string {
 func TestInstallCommandArchive(t *testing.T) {
 	f := newInstFixture(t)
 	dir := filepath.Join(t.TempDir(), "go")
-	code, out, errOut := instRun{}.run(t, "install", "1.22", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive")
+	code, out, errOut := instRun{}.run(t, "install", "1.22", "--dir", dir, "--mirrors", f.mirrors, "--source", "archive", "--no-modify-path")
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
