@@ -3,7 +3,6 @@ package toolchain
 import (
 	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // zipHashes maps each zip entry name (as the zip spells it) to the SHA-256
