@@ -73,6 +73,10 @@ SHA=$(sha256sum "$TGZ" | cut -d' ' -f1)
 echo "bench: serving $VERSION ($(du -m "$TGZ" | cut -f1) MB tar.gz, $(du -m "$ZIP" | cut -f1) MB zip) at $BASE; $ROUNDS rounds on $(nproc) cores"
 
 export GOSETUP_CACHE=$WORK/cache GOSUMDB= GOSETUP_MIRRORS=
+# The installs write nothing outside $WORK: --no-modify-path leaves startup
+# files alone, and HOME points into $WORK in case anything looks there.
+mkdir -p "$WORK/home"
+export HOME=$WORK/home
 unset GOSUMDB GOSETUP_MIRRORS
 
 # measure NAME CMD...: runs CMD under GNU time, appends "seconds maxrss_kb"
@@ -95,11 +99,11 @@ measure() {
 mkdir -p "$WORK/trash"
 G="$WORK/gosetup"
 for r in $(seq "$ROUNDS"); do
-  measure gosetup-archive "$G" install "$VERSION" --source archive --dir "$WORK/out/go" --mirrors "$WORK/mirrors.json" --yes
+  measure gosetup-archive "$G" install "$VERSION" --source archive --dir "$WORK/out/go" --mirrors "$WORK/mirrors.json" --yes --no-modify-path
   [ -x "$WORK/out/go/bin/go" ] || { echo "bench: gosetup left no bin/go" >&2; exit 1; }
   measure curl-tar sh -c "curl -fsS '$ARCHIVE_URL' | tar -xz -C '$WORK/out'"
   measure three-step sh -c "curl -fsS -o '$WORK/out/a.tgz' '$ARCHIVE_URL' && echo '$SHA  $WORK/out/a.tgz' | sha256sum -c --quiet && tar -xzf '$WORK/out/a.tgz' -C '$WORK/out'"
-  measure gosetup-module "$G" install "$VERSION" --source module --dir "$WORK/out/go" --mirrors "$WORK/mirrors.json" --yes
+  measure gosetup-module "$G" install "$VERSION" --source module --dir "$WORK/out/go" --mirrors "$WORK/mirrors.json" --yes --no-modify-path
   measure curl-unzip sh -c "curl -fsS -o '$WORK/out/m.zip' '$ZIP_URL' && unzip -q '$WORK/out/m.zip' -d '$WORK/out'"
   echo "bench: round $r done"
 done
