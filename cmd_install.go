@@ -132,6 +132,9 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		if existing.IsGo {
 			untouched = fmt.Sprintf("the existing installation in %s (%s) was left untouched", dir, orUnknown(existing.Version))
 		}
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return fmt.Errorf("install of %s stopped: %w\n%s", rel.Version, context.Canceled, untouched)
+		}
 		return fmt.Errorf("install of %s failed: %w\n%s", rel.Version, err, untouched)
 	}
 	for _, w := range res.Warnings {
