@@ -230,6 +230,9 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	for _, c := range p.Changed() {
 		next.MergeDirs(missingDirs(filepath.Dir(c.Path)))
 	}
+	if err := checkRecordable(next); err != nil {
+		return nil, fmt.Errorf("nothing was written: %w", err)
+	}
 	p.warnShadows()
 	return p, nil
 }
@@ -294,7 +297,12 @@ func (p *Plan) planShells(next *State, vars []Var) error {
 func recordWrite(next *State, c Change) {
 	r := FileRecord{Path: c.Path, Link: c.Link, Created: !c.Exists, Prior: c.Old, Written: hashBytes(c.New), Mode: c.Mode}
 	if old := next.file(c.Path); old != nil {
-		if c.Exists && hashBytes(c.Old) != old.Written {
+		switch {
+		case !c.Exists:
+			// Removed since: the user had no file before this run, so
+			// undo removes it rather than bring back the old content.
+			old.Prior, old.Created = nil, true
+		case hashBytes(c.Old) != old.Written:
 			prior, _, err := RemoveBlock(c.Old)
 			if err == nil {
 				old.Prior, old.Created = prior, false
@@ -302,6 +310,12 @@ func recordWrite(next *State, c Change) {
 		}
 		old.Written = r.Written
 		return
+	}
+	// A block already there without a record (the record was lost, or an
+	// earlier run used another config dir) is gosetup's, not the user's:
+	// undo must not put it back.
+	if prior, found, err := RemoveBlock(c.Old); err == nil && found {
+		r.Prior = prior
 	}
 	next.Files = append(next.Files, r)
 }
@@ -319,7 +333,14 @@ func (p *Plan) planGoEnv(next *State) error {
 	add := map[string]string{}
 	cur := ParseGoEnv(fsx.Content)
 	rec := next.GoEnv
-	if rec == nil || rec.Path != fsx.Path {
+	if rec != nil && rec.Path != fsx.Path {
+		// One record per state: replacing it would lose the undo of the
+		// values written to the other file.
+		return fmt.Errorf("gosetup wrote Go settings to the Go env file %s, but the go command now reads %s (GOENV or the config dir changed); run gosetup uninstall first, then run gosetup env again", rec.Path, fsx.Path)
+	}
+	if rec == nil || !fsx.Exists {
+		// A Go env file removed since gosetup wrote it: the values it
+		// held before are gone, so undo must not bring them back.
 		rec = &GoEnvRecord{Path: fsx.Path}
 	}
 	for _, v := range p.Settings.Vars() {

@@ -46,6 +46,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // StateVersion is the format version of state.json.
@@ -201,6 +202,26 @@ func LoadState(path string) (*State, error) {
 	}
 	s.Version = StateVersion
 	return &s, nil
+}
+
+// checkRecordable refuses a record whose paths JSON cannot keep: a
+// string in state.json is UTF-8, so other bytes would come back as U+FFFD
+// and uninstall would look for a file that is not there, leaving gosetup's
+// files and blocks behind.
+func checkRecordable(s *State) error {
+	paths := append(append(slices.Clone(s.Scripts), s.Dirs...), s.Toolchain)
+	for _, f := range s.Files {
+		paths = append(paths, f.Path, f.Link)
+	}
+	if s.GoEnv != nil {
+		paths = append(paths, s.GoEnv.Path)
+	}
+	for _, p := range paths {
+		if !utf8.ValidString(p) {
+			return fmt.Errorf("the path %q is not valid UTF-8, and gosetup's record of what it writes (for uninstall) can only keep UTF-8 paths; set HOME, XDG_CONFIG_HOME or GOENV to a UTF-8 path, or set the values by hand", p)
+		}
+	}
+	return nil
 }
 
 // Save writes the state record atomically, creating its directory.
