@@ -33,6 +33,9 @@ type fetchConfig struct {
 	// size is the expected length, or -1 if unknown (it is then learnt from
 	// the first response and enforced on resumes).
 	size int64
+	// max, if positive, caps the length when no trusted size is known (a
+	// module zip): a proxy streaming without end must not fill the disk.
+	max int64
 	// magic is what the file must start with; an HTML error page or a
 	// captive portal fails this before any byte reaches the unpacker.
 	magic []byte
@@ -267,6 +270,9 @@ func (s *stream) checkBytes(b []byte) error {
 	if s.cfg.size >= 0 && s.off+int64(len(b)) > s.cfg.size {
 		return permanent("served more than the expected %d bytes", s.cfg.size)
 	}
+	if s.cfg.max > 0 && s.off+int64(len(b)) > s.cfg.max {
+		return permanent("served more than %d bytes, more than the file may have", s.cfg.max)
+	}
 	return nil
 }
 
@@ -480,11 +486,17 @@ func (s *stream) checkResponse(resp *http.Response) error {
 		if total >= 0 && s.cfg.size >= 0 && total != s.cfg.size {
 			return permanent("has %d bytes where %d are expected (a different file?)", total, s.cfg.size)
 		}
+		if s.cfg.max > 0 && total > s.cfg.max {
+			return permanent("announces %d bytes, more than the %d the file may have", total, s.cfg.max)
+		}
 		if total >= 0 && s.cfg.size < 0 {
 			s.cfg.size = total
 			s.cfg.rep.setTotal(total)
 		}
 		return nil
+	}
+	if s.cfg.max > 0 && resp.ContentLength > s.cfg.max {
+		return permanent("announces %d bytes, more than the %d the file may have", resp.ContentLength, s.cfg.max)
 	}
 	if resp.ContentLength >= 0 {
 		if s.cfg.size < 0 {

@@ -53,6 +53,10 @@ type Installer struct {
 	// Environ is the environment bin/go version runs with (default
 	// os.Environ()).
 	Environ []string
+
+	// maxModuleZip caps a module zip download (default modzip.MaxZipFile,
+	// the go command's own limit); tests lower it.
+	maxModuleZip int64
 }
 
 // Request says what to install where.
@@ -439,6 +443,12 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 		case SourceModule:
 			rep.startDownload(-1)
 			cfg.magic = []byte("PK\x03\x04")
+			// No trusted size is known before the download: cap it as the
+			// go command does, so a hostile proxy cannot fill the disk.
+			cfg.max = in.maxModuleZip
+			if cfg.max <= 0 {
+				cfg.max = modzip.MaxZipFile
+			}
 			s = newStream(ctx, cfg, ms)
 			err = in.fetchModule(ctx, s, rel, st, rep, want)
 		}

@@ -1,0 +1,114 @@
+package toolchain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// endlessZip streams a "zip" that never ends (up to 64 MB here) from a
+// proxy, with or without announcing its length. The download must stop at
+// the module zip cap instead of filling the disk, and fail over.
+func TestModuleDownloadIsCapped(t *testing.T) {
+	for _, announce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("content-length=%v", announce), func(t *testing.T) {
+			e := newEnv(t)
+			good := goodModuleZip(t, e.p)
+			const total = 64 << 20
+			var written atomic.Int64
+			_, rel := moduleSetup(t, e, good,
+				func(w http.ResponseWriter, r *http.Request, serve func()) {
+					if r.Header.Get("Range") == "bytes=0-0" {
+						serve() // the ranking probe
+						return
+					}
+					w.Header().Set("Content-Type", "application/zip")
+					if announce {
+						w.Header().Set("Content-Length", fmt.Sprint(total))
+					}
+					chunk := make([]byte, 64<<10)
+					copy(chunk, "PK\x03\x04")
+					for n := 0; n < total; n += len(chunk) {
+						if _, err := w.Write(chunk); err != nil {
+							return
+						}
+						written.Add(int64(len(chunk)))
+						chunk[0] = 0
+					}
+				}, nil)
+			in := e.installer()
+			in.RankTimeout = -1
+			in.maxModuleZip = 1 << 20
+			cache := t.TempDir()
+			in.CacheDir = cache
+			parent := t.TempDir()
+			res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceModule})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Mirror != "pb" {
+				t.Errorf("served by %s", res.Mirror)
+			}
+			var why error
+			e.mu.Lock()
+			for _, ev := range e.events {
+				if ev.Phase == PhaseFailover && ev.Mirror == "pa" && why == nil {
+					why = ev.Err
+				}
+			}
+			e.mu.Unlock()
+			if why == nil || !strings.Contains(why.Error(), fmt.Sprint(1<<20)) {
+				t.Errorf("pa abandoned because of %v, want the size cap", why)
+			}
+			if n := written.Load(); n > total/2 {
+				t.Errorf("the endless proxy got to send %d bytes", n)
+			}
+			assertClean(t, parent, "go")
+		})
+	}
+}
+
+// With only an endless proxy, the install fails and the download cache
+// holds no more than the cap.
+func TestModuleDownloadCapOnlyProxy(t *testing.T) {
+	e := newEnv(t)
+	good := goodModuleZip(t, e.p)
+	_, rel := moduleSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		chunk := make([]byte, 64<<10)
+		copy(chunk, "PK\x03\x04")
+		for n := 0; n < 32<<20; n += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			chunk[0] = 0
+		}
+	})
+	in := e.installer()
+	in.RankTimeout = -1
+	in.maxModuleZip = 1 << 20
+	cache := t.TempDir()
+	in.CacheDir = cache
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "go")
+	installExisting(t, dir, "go1.21.0", e.p)
+	before := snapshot(t, dir)
+	_, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule})
+	var all *AllMirrorsFailedError
+	if !errors.As(err, &all) {
+		t.Fatalf("err = %v, want every mirror to fail", err)
+	}
+	assertSame(t, before, snapshot(t, dir))
+	assertClean(t, parent, "go")
+	ents, _ := os.ReadDir(filepath.Join(cache, "downloads"))
+	for _, de := range ents {
+		if fi, err := de.Info(); err == nil && fi.Size() > 1<<20 {
+			t.Errorf("the download cache holds %s of %d bytes, over the cap", de.Name(), fi.Size())
+		}
+	}
+}
