@@ -406,9 +406,17 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 	if ch.source == SourceModule {
 		// The checksum database lookup runs while the zip downloads.
 		want = &hashFuture{done: make(chan struct{})}
+		lookupCtx, cancelLookup := context.WithCancel(ctx)
 		go func() {
-			want.res = in.zipHash(ctx, ch.proxies, dist.ModuleVersion(rel.Version, in.Platform))
+			want.res = in.zipHash(lookupCtx, ch.proxies, dist.ModuleVersion(rel.Version, in.Platform))
 			close(want.done)
+		}()
+		// When the download fails first, the lookup must not outlive the
+		// install: it would still be writing the checksum database cache
+		// (and using the network) after Install returned.
+		defer func() {
+			cancelLookup()
+			<-want.done
 		}()
 	}
 	for attempt := 0; ; attempt++ {

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // endlessZip streams a "zip" that never ends (up to 64 MB here) from a
@@ -110,5 +112,49 @@ func TestModuleDownloadCapOnlyProxy(t *testing.T) {
 		if fi, err := de.Info(); err == nil && fi.Size() > 1<<20 {
 			t.Errorf("the download cache holds %s of %d bytes, over the cap", de.Name(), fi.Size())
 		}
+	}
+}
+
+// When the module download fails before the checksum database answers,
+// Install must not return while the lookup still runs: it would keep using
+// the network and writing the database cache behind the caller's back.
+func TestModuleLookupDoesNotOutliveInstall(t *testing.T) {
+	e := newEnv(t)
+	good := goodModuleZip(t, e.p)
+	srvs, rel := moduleSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		http.NotFound(w, r)
+	})
+	// The checksum database answers only once the download has failed.
+	failed := make(chan struct{})
+	var once sync.Once
+	inner := srvs[0].Config.Handler
+	srvs[0].Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/sumdb/") && !strings.HasSuffix(r.URL.Path, "/supported") {
+			select {
+			case <-failed:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	})
+	in := e.installer()
+	in.RankTimeout = -1
+	progress := in.Progress
+	in.Progress = func(ev Event) {
+		if ev.Phase == PhaseFailover && ev.Mirror == "pa" {
+			once.Do(func() { close(failed) })
+		}
+		progress(ev)
+	}
+	sumCache := in.SumDB.CacheDir
+	_, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err == nil {
+		t.Fatal("installed from a proxy that has no zip")
+	}
+	before := snapshot(t, sumCache)
+	time.Sleep(300 * time.Millisecond) // time for a leaked lookup to write
+	if after := snapshot(t, sumCache); len(after) != len(before) {
+		t.Errorf("the checksum database cache changed after Install returned: %d entries, then %d", len(before), len(after))
 	}
 }
