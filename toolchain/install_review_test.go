@@ -1,9 +1,13 @@
 package toolchain
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
 )
 
 // endlessZip streams a "zip" that never ends (up to 64 MB here) from a
@@ -156,5 +162,54 @@ func TestModuleLookupDoesNotOutliveInstall(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // time for a leaked lookup to write
 	if after := snapshot(t, sumCache); len(after) != len(before) {
 		t.Errorf("the checksum database cache changed after Install returned: %d entries, then %d", len(before), len(after))
+	}
+}
+
+// The checksum database vouches for names and contents, not for the modes
+// a zip carries. A proxy that marks an empty file as a directory (mode bits
+// only, no trailing slash) passes both the module zip rules and the h1
+// check, so the unpacker itself must refuse it rather than create a
+// directory where the vouched-for tree has a file.
+func TestModuleZipDirectoryModeWithoutSlash(t *testing.T) {
+	e := newEnv(t)
+	prefix := dist.ModuleZipPrefix(instVersion, e.p)
+	good := goodModuleZip(t, e.p)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, te := range withRoot(prefix, fakeToolchain(instVersion, e.p)) {
+		if te.Type == tar.TypeDir {
+			continue
+		}
+		fh := &zip.FileHeader{Name: te.Name, Method: zip.Deflate}
+		if te.Name == prefix+"src/empty.txt" {
+			fh.SetMode(fs.ModeDir | 0o755)
+		}
+		w, err := zw.CreateHeader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(te.Body))
+	}
+	zw.Close()
+	forged := buf.Bytes()
+	if zipH1(t, forged) != zipH1(t, good) {
+		t.Fatal("the forged zip should have the good zip's h1")
+	}
+	_, rel := moduleSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		w.Header().Set("Content-Type", "application/zip")
+		w.Write(forged)
+	}, nil)
+	in := e.installer()
+	in.RankTimeout = -1
+	dir := filepath.Join(t.TempDir(), "go")
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mirror != "pb" {
+		t.Errorf("served by %s, want the proxy with the genuine zip", res.Mirror)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "src", "empty.txt")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("src/empty.txt: %v, %v; want the regular file the checksum database vouches for", fi.Mode(), err)
 	}
 }

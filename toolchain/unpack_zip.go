@@ -46,7 +46,14 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 			return nil, err
 		}
 		mode := f.Mode()
-		isDir := strings.HasSuffix(f.Name, "/") || mode.IsDir()
+		// A directory is what the go command and the h1 hash treat as one:
+		// a name ending in "/". The mode bits are not covered by the
+		// checksum database, so a "directory" by mode alone is refused
+		// (it would replace a vouched-for empty file).
+		isDir := strings.HasSuffix(f.Name, "/")
+		if mode.IsDir() && !isDir {
+			return nil, entryErr(f.Name, "marked as a directory, but its name does not end in a slash")
+		}
 		if rel == "" {
 			if !isDir {
 				return nil, entryErr(f.Name, "the archive's root is not a directory")
