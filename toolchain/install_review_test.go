@@ -213,3 +213,40 @@ func TestModuleZipDirectoryModeWithoutSlash(t *testing.T) {
 		t.Errorf("src/empty.txt: %v, %v; want the regular file the checksum database vouches for", fi.Mode(), err)
 	}
 }
+
+// Mode bits in a module zip are not covered by the checksum database: a
+// proxy that marks source files executable must not get them installed
+// executable (the go command ignores zip modes too).
+func TestModuleZipModesIgnored(t *testing.T) {
+	e := newEnv(t)
+	prefix := dist.ModuleZipPrefix(instVersion, e.p)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, te := range withRoot(prefix, fakeToolchain(instVersion, e.p)) {
+		if te.Type == tar.TypeDir {
+			continue
+		}
+		fh := &zip.FileHeader{Name: te.Name, Method: zip.Deflate}
+		fh.SetMode(0o755)
+		w, err := zw.CreateHeader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(te.Body))
+	}
+	zw.Close()
+	_, rel := moduleSetup(t, e, buf.Bytes(), nil)
+	dir := filepath.Join(t.TempDir(), "go")
+	if _, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceModule}); err != nil {
+		t.Fatal(err)
+	}
+	for rel, exec := range map[string]bool{"src/medium.txt": false, "VERSION": false, "bin/go": true} {
+		fi, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode()&0o111 != 0; got != exec {
+			t.Errorf("%s mode %v, executable=%v want %v", rel, fi.Mode(), got, exec)
+		}
+	}
+}

@@ -26,7 +26,11 @@ type zipHashes map[string][sha256.Size]byte
 
 // unpackZip extracts a zip archive into t. Zip allows random access, so
 // entries are inflated and written in parallel, largest first to keep both
-// cores busy until the end. With hashFiles it returns each entry's SHA-256.
+// cores busy until the end. With hashFiles (a module zip) it returns each
+// entry's SHA-256 and ignores the entries' mode bits, as the go command
+// does: the checksum database does not cover them, so a proxy could
+// otherwise make any file executable; bin/ and pkg/tool/ get theirs from
+// filePerm.
 func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFiles bool) (zipHashes, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
@@ -107,7 +111,11 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 					return nil
 				}
 				j := jobs[i]
-				sum, err := extractZipFile(j.f, t.path(j.rel), filePerm(j.rel, j.f.Mode()), hashFiles, buf)
+				mode := j.f.Mode()
+				if hashFiles {
+					mode = 0
+				}
+				sum, err := extractZipFile(j.f, t.path(j.rel), filePerm(j.rel, mode), hashFiles, buf)
 				if err != nil {
 					return readOrWriteErr(j.f.Name, err)
 				}
