@@ -82,3 +82,13 @@ func TestGoEnvMovedIsRefused(t *testing.T) {
 		t.Errorf("goenv1 = %q", b)
 	}
 }
+
+// A relative GOENV (or HOME) would be recorded as is, and an uninstall run
+// from another directory would miss the file gosetup wrote.
+func TestRelativePathIsRefused(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "x\n"})
+	t.Chdir(home)
+	env := testEnv(home, []string{"sh"}, map[string]string{"GOENV": "goenv"})
+	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "off"}, Scope: ScopeGoEnv, Env: env}, "relative")
+}

@@ -204,10 +204,10 @@ func LoadState(path string) (*State, error) {
 	return &s, nil
 }
 
-// checkRecordable refuses a record whose paths JSON cannot keep: a
-// string in state.json is UTF-8, so other bytes would come back as U+FFFD
-// and uninstall would look for a file that is not there, leaving gosetup's
-// files and blocks behind.
+// checkRecordable refuses a record whose paths uninstall could not find
+// again: a string in state.json is UTF-8, so other bytes would come back as
+// U+FFFD, and a relative path depends on the directory uninstall runs in;
+// either way gosetup's files and blocks would be left behind.
 func checkRecordable(s *State) error {
 	paths := append(append(slices.Clone(s.Scripts), s.Dirs...), s.Toolchain)
 	for _, f := range s.Files {
@@ -217,8 +217,14 @@ func checkRecordable(s *State) error {
 		paths = append(paths, s.GoEnv.Path)
 	}
 	for _, p := range paths {
-		if !utf8.ValidString(p) {
+		switch {
+		case p == "":
+		case !utf8.ValidString(p):
 			return fmt.Errorf("the path %q is not valid UTF-8, and gosetup's record of what it writes (for uninstall) can only keep UTF-8 paths; set HOME, XDG_CONFIG_HOME or GOENV to a UTF-8 path, or set the values by hand", p)
+		case !filepath.IsAbs(p):
+			// Recorded as is, it would name another file when uninstall
+			// runs in another directory.
+			return fmt.Errorf("the path %q is relative (from HOME or GOENV); set it to an absolute path and run gosetup again", p)
 		}
 	}
 	return nil
