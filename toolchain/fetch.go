@@ -120,6 +120,9 @@ type stream struct {
 	valFrom   int    // mirror index the validator came from
 	connected bool   // the connect event was sent for cur
 	eof       bool   // the whole file has been delivered
+	// fromCache is true while the consumer's copy starts with bytes kept
+	// by an earlier run, which no mirror of this stream is to blame for.
+	fromCache bool
 }
 
 func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
@@ -164,6 +167,7 @@ func (s *stream) Served() []int {
 // the ETag or Last-Modified that url served then.
 func (s *stream) resumeFrom(off int64, url, validator string) {
 	s.off = off
+	s.fromCache = off > 0
 	for i, m := range s.mirrors {
 		if m.URL == url && validator != "" {
 			s.validator, s.valFrom = validator, i
@@ -420,7 +424,7 @@ func (s *stream) connect() error {
 				return permanentError{err}
 			}
 			s.cfg.rep.startDownload(s.cfg.size)
-			s.off = 0
+			s.off, s.fromCache = 0, false
 			return fmt.Errorf("the partial download is longer than the file on %s; starting over", m.Name)
 		}
 	}
@@ -433,7 +437,7 @@ func (s *stream) connect() error {
 			return permanentError{err}
 		}
 		s.cfg.rep.startDownload(s.cfg.size)
-		s.off = 0
+		s.off, s.fromCache = 0, false
 	}
 	if resp.StatusCode == http.StatusOK && s.off > 0 {
 		// The server ignored Range (or If-Range said the file changed):

@@ -402,6 +402,7 @@ func (e contentError) Unwrap() error { return e.err }
 func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, st *stage, rep *reporter) (mirror, error) {
 	bad := make([]bool, len(ch.mirrors))
 	var failures []MirrorError
+	startedOver := false
 	var want *hashFuture
 	if ch.source == SourceModule {
 		// The checksum database lookup runs while the zip downloads.
@@ -481,6 +482,14 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 				return mirror{}, &AllMirrorsFailedError{Failures: failures}
 			}
 			return mirror{}, err
+		}
+		if s.fromCache && !startedOver {
+			// The copy began with bytes an earlier run kept (and the cache
+			// has now dropped them): they may be what was wrong, so try
+			// once more from scratch before blaming any mirror.
+			startedOver = true
+			rep.emit(Event{Phase: PhaseFailover, Err: ce.err, Message: "the resumed download was bad; starting over"})
+			continue
 		}
 		// Blame every mirror that contributed bytes to the bad copy.
 		served := s.Served()

@@ -250,3 +250,35 @@ func TestModuleZipModesIgnored(t *testing.T) {
 		}
 	}
 }
+
+// Bytes kept in the download cache by an earlier run (from a hostile or
+// broken mirror, or a damaged disk) spoil the resumed copy. The mirror
+// that served the rest is not to blame: the install starts over from
+// scratch once instead of failing with a good, sole proxy.
+func TestModuleBadCachedPrefixStartsOver(t *testing.T) {
+	e := newEnv(t)
+	zipData := goodModuleZip(t, e.p)
+	_, rel := moduleSetup(t, e, zipData, nil)
+	cache := t.TempDir()
+	partial := filepath.Join(cache, "downloads", dist.ModuleVersion(instVersion, e.p)+".zip.partial")
+	os.MkdirAll(filepath.Dir(partial), 0o755)
+	junk := append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xAA}, len(zipData)/2)...)
+	if err := os.WriteFile(partial, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := e.installer()
+	in.CacheDir = cache
+	in.RankTimeout = -1
+	parent := t.TempDir()
+	res, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceModule})
+	if err != nil {
+		t.Fatalf("install with a spoiled cached prefix: %v", err)
+	}
+	if res.Mirror != "pa" {
+		t.Errorf("served by %q", res.Mirror)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("the spoiled cached download survived: %v", err)
+	}
+	assertClean(t, parent, "go")
+}
