@@ -51,3 +51,36 @@ func inheritDirOwner(dir string) {
 type pathChowner string
 
 func (p pathChowner) Chown(uid, gid int) error { return os.Lchown(string(p), uid, gid) }
+
+// foreignHome returns the owner of home when this process is root and the
+// home belongs to someone else (sudo with that user's HOME): then every
+// file gosetup changes must be that user's, or a symlink in their home (or
+// a path in a state record they can edit) would have root write or delete
+// a system file.
+func foreignHome(home string) (int, bool) {
+	if os.Geteuid() != 0 {
+		return 0, false
+	}
+	fi, err := os.Stat(home)
+	if err != nil {
+		return 0, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// ownerOf is the owner of path (symlinks followed).
+func ownerOf(path string) (int, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}

@@ -233,8 +233,36 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	if err := checkRecordable(next); err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
 	}
+	if err := p.checkOwners(); err != nil {
+		return nil, fmt.Errorf("nothing was written: %w", err)
+	}
 	p.warnShadows()
 	return p, nil
+}
+
+// checkOwners refuses, when root works on another user's home, any file or
+// directory to change that is not that user's: a startup file symlinked to
+// a system file, or a path planted in the state record, must not make root
+// edit or delete it. A new file is judged by the directory it would go in.
+func (p *Plan) checkOwners() error {
+	uid, ok := foreignHome(p.env.Home)
+	if !ok {
+		return nil
+	}
+	paths := slices.Clone(p.dirs)
+	for _, c := range p.Changed() {
+		paths = append(paths, c.Path)
+	}
+	for _, path := range paths {
+		at := path
+		if _, err := os.Lstat(path); err != nil {
+			at = existingAncestor(filepath.Dir(path))
+		}
+		if o, ok := ownerOf(at); ok && o != uid {
+			return fmt.Errorf("%s belongs to user id %d, not to the owner of %s (%d); running as root, gosetup changes only that user's files: run it as that user, or give the file to them", at, o, p.env.Home, uid)
+		}
+	}
+	return nil
 }
 
 func (e Env) goos() string {

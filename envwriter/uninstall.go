@@ -77,6 +77,9 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 			p.Toolchain = st.Toolchain
 		}
 	}
+	if err := p.checkOwners(); err != nil {
+		return nil, fmt.Errorf("nothing was changed: %w", err)
+	}
 	if opts.KeepToolchain && st.Toolchain != "" {
 		// Keep remembering it, so a later uninstall can still remove it.
 		p.next = &State{Toolchain: st.Toolchain}
