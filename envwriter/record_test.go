@@ -1,6 +1,7 @@
 package envwriter
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,4 +92,27 @@ func TestRelativePathIsRefused(t *testing.T) {
 	t.Chdir(home)
 	env := testEnv(home, []string{"sh"}, map[string]string{"GOENV": "goenv"})
 	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "off"}, Scope: ScopeGoEnv, Env: env}, "relative")
+}
+
+// A damaged or edited record naming a directory that merely has a bin/go
+// (a home directory with ~/bin/go, or /usr) must not be deleted as the
+// toolchain.
+func TestUninstallRemovesOnlyAGoToolchain(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "x\n", "bin/go": "#!/bin/sh\n", "precious": "data\n"})
+	env := testEnv(home, []string{"sh"}, nil)
+	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Env: env, Toolchain: home})
+	if _, err := PlanUninstall(context.Background(), UninstallOptions{Env: env}); err == nil || !strings.Contains(err.Error(), "not a Go toolchain") {
+		t.Errorf("PlanUninstall error = %v, want a refusal to delete %s", err, home)
+	}
+	if _, err := os.Stat(filepath.Join(home, "precious")); err != nil {
+		t.Fatal(err)
+	}
+	tc := filepath.Join(home, "sdk", "go")
+	userFiles(t, home, map[string]string{"sdk/go/bin/go": "#!/bin/sh\n", "sdk/go/VERSION": "go1.22.12\ntime 2025-02-04T20:35:57Z\n"})
+	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Env: env, Toolchain: tc})
+	mustUninstall(t, UninstallOptions{Env: env})
+	if _, err := os.Stat(tc); err == nil {
+		t.Error("the toolchain was not removed")
+	}
 }

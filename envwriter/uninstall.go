@@ -210,12 +210,17 @@ func checkToolchainDir(dir string) error {
 	if !filepath.IsAbs(dir) || filepath.Dir(dir) == dir {
 		return fmt.Errorf("the recorded toolchain directory %q is not a safe path to remove; remove it yourself or use --keep-toolchain", dir)
 	}
-	for _, f := range []string{"bin/go", "bin/go.exe"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return nil
+	// bin/go alone is not enough: a home directory or /usr can hold one.
+	// A Go toolchain also has a VERSION file starting with "go".
+	v, _ := os.ReadFile(filepath.Join(dir, "VERSION"))
+	if strings.HasPrefix(string(v), "go") {
+		for _, f := range []string{"bin/go", "bin/go.exe"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				return nil
+			}
 		}
 	}
-	return fmt.Errorf("the recorded toolchain directory %s holds no bin/go, so gosetup will not delete it; remove it yourself or use --keep-toolchain", dir)
+	return fmt.Errorf("the recorded toolchain directory %s is not a Go toolchain (no bin/go and VERSION file), so gosetup will not delete it; remove it yourself or use --keep-toolchain", dir)
 }
 
 // finishUninstall removes the toolchain and the state record once every
