@@ -364,7 +364,7 @@ func (p *Plan) planGoEnv(next *State) error {
 	if rec != nil && rec.Path != fsx.Path {
 		// One record per state: replacing it would lose the undo of the
 		// values written to the other file.
-		return fmt.Errorf("gosetup wrote Go settings to the Go env file %s, but the go command now reads %s (GOENV or the config dir changed); run gosetup uninstall first, then run gosetup env again", rec.Path, fsx.Path)
+		return fmt.Errorf("gosetup wrote Go settings to the Go env file %s, but the go command now reads %s (GOENV or the config dir changed); run gosetup uninstall --keep-toolchain first to undo that, then run gosetup env again", rec.Path, fsx.Path)
 	}
 	if rec == nil || !fsx.Exists {
 		// A Go env file removed since gosetup wrote it: the values it
