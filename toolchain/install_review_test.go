@@ -282,3 +282,42 @@ func TestModuleBadCachedPrefixStartsOver(t *testing.T) {
 	}
 	assertClean(t, parent, "go")
 }
+
+// A tiny archive can name a file tens of thousands of directories deep;
+// checking such a name must not take seconds (it took minutes for a
+// megabyte-long PAX name), and the error must stay readable.
+func TestHostileLongNames(t *testing.T) {
+	deep := "go/" + strings.Repeat("a/", 40000) + "f"
+	cases := []struct {
+		name  string
+		extra tEntry
+	}{
+		{"deep file", tEntry{Name: deep, Body: "x"}},
+		{"long symlink target", tEntry{Name: "go/src/l", Type: tar.TypeSymlink, Linkname: strings.Repeat("a/", 40000) + "f"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			es := append(withRoot("go/", fakeToolchain(instVersion, e.p))[:4], c.extra)
+			_, rel := archiveSetup(t, e, makeTarGz(t, es), nil)
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "go")
+			installExisting(t, dir, "go1.21.0", e.p)
+			before := snapshot(t, dir)
+			start := time.Now()
+			_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir, Source: SourceArchive})
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("rejecting the archive took %v", d)
+			}
+			var ee *EntryError
+			if !errors.As(err, &ee) || ee.Entry != c.extra.Name {
+				t.Fatalf("err = %.300v, want an EntryError naming the entry", err)
+			}
+			if len(err.Error()) > 1000 {
+				t.Errorf("the error is %d bytes long", len(err.Error()))
+			}
+			assertSame(t, before, snapshot(t, dir))
+			assertClean(t, parent, "go")
+		})
+	}
+}

@@ -34,8 +34,18 @@ type EntryError struct {
 }
 
 func (e *EntryError) Error() string {
-	return fmt.Sprintf("archive entry %q: %s", e.Entry, e.Reason)
+	name := e.Entry
+	if len(name) > 200 {
+		// A hostile name can be a megabyte long: show its ends.
+		name = name[:120] + "..." + name[len(name)-40:]
+	}
+	return fmt.Sprintf("archive entry %q: %s", name, e.Reason)
 }
+
+// maxNameLen bounds entry names and link targets. The longest name in a Go
+// toolchain is under 200 bytes; without a bound, a tiny archive naming a
+// file a megabyte deep costs minutes of quadratic path checks.
+const maxNameLen = 1024
 
 func entryErr(name, format string, args ...any) error {
 	return &EntryError{Entry: name, Reason: fmt.Sprintf(format, args...)}
@@ -49,6 +59,9 @@ func entryErr(name, format string, args ...any) error {
 func entryPath(name, root string) (rel string, err error) {
 	if name == "" {
 		return "", entryErr(name, "empty name")
+	}
+	if len(name) > maxNameLen {
+		return "", entryErr(name, "name is %d bytes long, more than any Go toolchain file's %d", len(name), maxNameLen)
 	}
 	if strings.ContainsRune(name, 0) {
 		return "", entryErr(name, "name contains a NUL byte")
@@ -99,6 +112,9 @@ func hasVolume(name string) bool {
 func symlinkTarget(name, rel, target string) error {
 	if target == "" {
 		return entryErr(name, "symbolic link with an empty target")
+	}
+	if len(target) > maxNameLen {
+		return entryErr(name, "symbolic link target is %d bytes long, more than %d", len(target), maxNameLen)
 	}
 	if strings.HasPrefix(target, "/") || hasVolume(target) || strings.Contains(target, `\`) {
 		return entryErr(name, "symbolic link to an absolute path %q points outside the target directory", target)
