@@ -263,7 +263,17 @@ func shellHint(p *envwriter.Plan) string {
 	if goosOf(envwriter.Env{}) == "windows" {
 		return "New terminals get these settings; this one keeps its old environment."
 	}
-	return "New shells get these settings; to use them in this one, run: . " + filepath.Join(p.ConfigDir, "env")
+	return "New shells get these settings; to use them in this one, run: . " + shellWord(filepath.Join(p.ConfigDir, "env"))
+}
+
+// shellWord quotes s, when it needs it, so that the command the user pastes
+// reads the file even if the home directory's name has spaces, quotes or $.
+func shellWord(s string) string {
+	const plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%"
+	if s != "" && strings.Trim(s, plain) == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // showEnv prints each effective value and where it comes from.
