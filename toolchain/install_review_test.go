@@ -288,17 +288,23 @@ func TestModuleBadCachedPrefixStartsOver(t *testing.T) {
 // megabyte-long PAX name), and the error must stay readable.
 func TestHostileLongNames(t *testing.T) {
 	deep := "go/" + strings.Repeat("a/", 40000) + "f"
+	// Thousands of entries, each 300 directories deep but under 1 KB.
+	var many []tEntry
+	for i := range 3000 {
+		many = append(many, tEntry{Name: fmt.Sprintf("go/%sl%d", strings.Repeat("a/", 300), i), Type: tar.TypeSymlink, Linkname: "x"})
+	}
 	cases := []struct {
 		name  string
-		extra tEntry
+		extra []tEntry
 	}{
-		{"deep file", tEntry{Name: deep, Body: "x"}},
-		{"long symlink target", tEntry{Name: "go/src/l", Type: tar.TypeSymlink, Linkname: strings.Repeat("a/", 40000) + "f"}},
+		{"deep file", []tEntry{{Name: deep, Body: "x"}}},
+		{"long symlink target", []tEntry{{Name: "go/src/l", Type: tar.TypeSymlink, Linkname: strings.Repeat("a/", 40000) + "f"}}},
+		{"many deep entries", many},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
-			es := append(withRoot("go/", fakeToolchain(instVersion, e.p))[:4], c.extra)
+			es := append(withRoot("go/", fakeToolchain(instVersion, e.p))[:4], c.extra...)
 			_, rel := archiveSetup(t, e, makeTarGz(t, es), nil)
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "go")
@@ -310,7 +316,7 @@ func TestHostileLongNames(t *testing.T) {
 				t.Errorf("rejecting the archive took %v", d)
 			}
 			var ee *EntryError
-			if !errors.As(err, &ee) || ee.Entry != c.extra.Name {
+			if !errors.As(err, &ee) || ee.Entry != c.extra[0].Name {
 				t.Fatalf("err = %.300v, want an EntryError naming the entry", err)
 			}
 			if len(err.Error()) > 1000 {

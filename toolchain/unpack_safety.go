@@ -2,7 +2,6 @@ package toolchain
 
 import (
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -47,6 +46,11 @@ func (e *EntryError) Error() string {
 // file a megabyte deep costs minutes of quadratic path checks.
 const maxNameLen = 1024
 
+// maxDepth bounds the directories in an entry name (a Go toolchain has at
+// most about 15): every entry's parents are checked, so a thousand
+// entries each 500 directories deep would cost seconds.
+const maxDepth = 64
+
 func entryErr(name, format string, args ...any) error {
 	return &EntryError{Entry: name, Reason: fmt.Sprintf(format, args...)}
 }
@@ -83,6 +87,9 @@ func entryPath(name, root string) (rel string, err error) {
 			return "", entryErr(name, "path contains a \"..\" component")
 		}
 		parts = append(parts, p)
+	}
+	if len(parts) > maxDepth {
+		return "", entryErr(name, "name is %d directories deep, more than any Go toolchain file's %d", len(parts), maxDepth)
 	}
 	clean := strings.Join(parts, "/")
 	rootDir := strings.TrimSuffix(root, "/")
@@ -142,8 +149,9 @@ func symlinkTarget(name, rel, target string) error {
 
 // underAny reports whether rel lies strictly beneath one of dirs.
 func underAny(rel string, dirs map[string]bool) (string, bool) {
-	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
-		if dirs[d] {
+	// rel is clean, so its parents are its prefixes up to each slash.
+	for i := strings.LastIndexByte(rel, '/'); i > 0; i = strings.LastIndexByte(rel[:i], '/') {
+		if d := rel[:i]; dirs[d] {
 			return d, true
 		}
 	}
