@@ -488,7 +488,7 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 			// has now dropped them): they may be what was wrong, so try
 			// once more from scratch before blaming any mirror.
 			startedOver = true
-			rep.emit(Event{Phase: PhaseFailover, Err: ce.err, Message: "the resumed download was bad; starting over"})
+			rep.emit(Event{Phase: PhaseFailover, Source: ch.source, Err: ce.err, Message: "the copy resumed from an earlier run was bad; downloading it again from the start"})
 			continue
 		}
 		// Blame every mirror that contributed bytes to the bad copy.
