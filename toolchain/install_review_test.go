@@ -327,3 +327,38 @@ func TestHostileLongNames(t *testing.T) {
 		})
 	}
 }
+
+// When the staged tree cannot be moved in, swap puts the previous target
+// back: a real directory or a symbolic link, exactly as it was.
+func TestSwapRestoresTargetOnFailure(t *testing.T) {
+	for _, link := range []bool{false, true} {
+		t.Run(fmt.Sprintf("symlink=%v", link), func(t *testing.T) {
+			e := newEnv(t)
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "go")
+			want := []string{"go"}
+			if link {
+				real := filepath.Join(parent, "go1.21.0")
+				installExisting(t, real, "go1.21.0", e.p)
+				if err := os.Symlink(real, dir); err != nil {
+					t.Skip(err)
+				}
+				want = append(want, "go1.21.0")
+			} else {
+				installExisting(t, dir, "go1.21.0", e.p)
+			}
+			before := snapshot(t, dir)
+			// A staging directory that vanished makes the second rename fail.
+			s := &stage{target: dir, dir: filepath.Join(parent, ".go.gosetup-new-gone")}
+			if _, err := s.swap(); err == nil {
+				t.Fatal("swap succeeded without a staged tree")
+			}
+			fi, err := os.Lstat(dir)
+			if err != nil || (fi.Mode()&os.ModeSymlink != 0) != link {
+				t.Fatalf("target after a failed swap: %v, %v", fi, err)
+			}
+			assertSame(t, before, snapshot(t, dir))
+			assertClean(t, parent, want...)
+		})
+	}
+}
