@@ -462,19 +462,19 @@ func (s *stream) connect() error {
 func (s *stream) checkResponse(resp *http.Response) error {
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return permanent("not found (%s)", resp.Status)
+		return permanent("not found (%s)", untrusted(resp.Status, 100))
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 		// A failing server: the next mirror is likely faster than waiting,
 		// but the last one left is retried with backoff.
-		return serverError{fmt.Errorf("server error (%s)", resp.Status)}
+		return serverError{fmt.Errorf("server error (%s)", untrusted(resp.Status, 100))}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
-		return permanent("cannot resume at byte %d (%s): its copy is shorter", s.off, resp.Status)
+		return permanent("cannot resume at byte %d (%s): its copy is shorter", s.off, untrusted(resp.Status, 100))
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusPartialContent:
 	default:
-		return permanent("unexpected response %s", resp.Status)
+		return permanent("unexpected response %s", untrusted(resp.Status, 100))
 	}
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "text/html" {
-		return permanent("served an HTML page (%s) instead of the file; a login page or an error page?", resp.Header.Get("Content-Type"))
+		return permanent("served an HTML page (%s) instead of the file; a login page or an error page?", untrusted(resp.Header.Get("Content-Type"), 100))
 	}
 	if resp.StatusCode == http.StatusPartialContent {
 		if s.off == 0 {

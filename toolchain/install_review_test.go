@@ -362,3 +362,57 @@ func TestSwapRestoresTargetOnFailure(t *testing.T) {
 		})
 	}
 }
+
+// A hostile mirror's status line or error body must not reach the user's
+// terminal with its control characters (they can clear the screen, move
+// the cursor or retitle the window).
+func TestServerTextInErrorsIsSanitised(t *testing.T) {
+	const esc = "\x1b]0;owned\x07\x1b[2J"
+	t.Run("archive status line", func(t *testing.T) {
+		e := newEnv(t)
+		_, rel := archiveSetup(t, e, goodArchive(t, e), func(w http.ResponseWriter, r *http.Request, serve func()) {
+			conn, bw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			bw.WriteString("HTTP/1.1 404 Not" + esc + "Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			bw.Flush()
+		})
+		_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive})
+		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), "404") {
+			t.Fatalf("err = %q", err)
+		}
+	})
+	t.Run("checksum database error body", func(t *testing.T) {
+		e := newEnv(t)
+		srvs, rel := moduleSetup(t, e, goodModuleZip(t, e.p), nil)
+		inner := srvs[0].Config.Handler
+		srvs[0].Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/sumdb/") && !strings.HasSuffix(r.URL.Path, "/supported") {
+				http.Error(w, "upstream"+esc+"failed", http.StatusForbidden)
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+		_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), "upstream") {
+			t.Fatalf("err = %q", err)
+		}
+	})
+}
+
+func TestUntrusted(t *testing.T) {
+	for in, want := range map[string]string{
+		"404 Not Found":          "404 Not Found",
+		"a\x1b[2Jb\x07c":         "a?[2Jb?c",
+		"line1\nline2\r\n":       "line1 line2  ",
+		"镜像不可用":                  "镜像不可用",
+		"\u202eevil":             "?evil", // a bidi override reorders the line
+		strings.Repeat("x", 120): strings.Repeat("x", 100) + "...",
+	} {
+		if got := untrusted(in, 100); got != want {
+			t.Errorf("untrusted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -242,11 +242,11 @@ func (o *sumdbOps) fetch(url string) ([]byte, int, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		detail := strings.TrimSpace(string(msg))
+		detail := untrusted(strings.TrimSpace(string(msg)), 300)
 		if detail != "" {
 			detail = ": " + detail
 		}
-		return nil, resp.StatusCode, fmt.Errorf("GET %s: %s%s", url, resp.Status, detail)
+		return nil, resp.StatusCode, fmt.Errorf("GET %s: %s%s", url, untrusted(resp.Status, 100), detail)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxSumDBResponse+1))
 	if err != nil {
