@@ -691,7 +691,9 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 	}
 	mv := module.Version{Path: dist.ToolchainModule, Version: modVersion}
 	if _, err := modzip.CheckZip(mv, zf.Name()); err != nil {
-		return contentError{fmt.Errorf("the module zip breaks the module zip rules: %w", err)}
+		// The rules' errors quote the zip's file names as they are: a
+		// proxy could put terminal escapes in them.
+		return contentError{fmt.Errorf("the module zip breaks the module zip rules: %s", untrusted(err.Error(), 2000))}
 	}
 	prefix := dist.ModuleZipPrefix(rel.Version, in.Platform)
 	t := newTree(st.dir, prefix, in.Limits, rep)

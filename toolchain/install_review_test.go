@@ -384,6 +384,16 @@ func TestServerTextInErrorsIsSanitised(t *testing.T) {
 			t.Fatalf("err = %q", err)
 		}
 	})
+	t.Run("module zip file name", func(t *testing.T) {
+		e := newEnv(t)
+		es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
+		es = append(es, tEntry{Name: "x" + esc + "/evil", Body: "x"})
+		_, rel := moduleSetup(t, e, makeZip(t, es), nil)
+		_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), "module zip rules") {
+			t.Fatalf("err = %q", err)
+		}
+	})
 	t.Run("checksum database error body", func(t *testing.T) {
 		e := newEnv(t)
 		srvs, rel := moduleSetup(t, e, goodModuleZip(t, e.p), nil)
