@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -66,11 +67,11 @@ func (f *settingFlags) resolve(ctx context.Context, a *app, mirrors string, goos
 		}
 	}
 	if s.GOPROXY == "auto" {
-		cat, err := a.loadCatalog(mirrors)
+		cat, client, err := a.network(mirrors)
 		if err != nil {
 			return s, "", err
 		}
-		rec, err := recommendProxy(ctx, a, cat)
+		rec, err := recommendProxy(ctx, a, cat, client)
 		if err != nil {
 			return s, "", err
 		}
@@ -87,9 +88,9 @@ func (f *settingFlags) resolve(ctx context.Context, a *app, mirrors string, goos
 }
 
 // recommendProxy probes the catalogue's proxies and checksum databases.
-func recommendProxy(ctx context.Context, a *app, cat *catalog.Catalog) (probe.Recommendation, error) {
+func recommendProxy(ctx context.Context, a *app, cat *catalog.Catalog, client *http.Client) (probe.Recommendation, error) {
 	fmt.Fprintln(a.stderr, "probing module proxies and checksum databases (--proxy auto)…")
-	rep, err := probe.Run(ctx, probe.Options{Catalog: cat, Kinds: []catalog.Kind{catalog.KindProxy, catalog.KindSumDB}}, nil)
+	rep, err := probe.Run(ctx, probe.Options{Client: client, Catalog: cat, Kinds: []catalog.Kind{catalog.KindProxy, catalog.KindSumDB}}, nil)
 	if err != nil {
 		return probe.Recommendation{}, fmt.Errorf("--proxy auto: probing failed: %w", err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
-	"github.com/gosetup/gosetup/internal/httpx"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
@@ -79,11 +78,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("install: %w", &toolchain.NotGoDirError{Dir: dir})
 	}
 
-	cat, err := a.loadCatalog(*mirrors)
-	if err != nil {
-		return err
-	}
-	client, err := httpx.NewClient(httpx.Options{Getenv: a.getenv})
+	cat, client, err := a.network(*mirrors)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
-	"github.com/gosetup/gosetup/internal/httpx"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
@@ -50,11 +49,7 @@ func runList(ctx context.Context, a *app, args []string) error {
 	if len(rest) > 0 {
 		return usagef("list takes no arguments, got %q (to install a version run: gosetup install %s)", rest[0], rest[0])
 	}
-	cat, err := a.loadCatalog(*mirrors)
-	if err != nil {
-		return err
-	}
-	client, err := httpx.NewClient(httpx.Options{Getenv: a.getenv})
+	cat, client, err := a.network(*mirrors)
 	if err != nil {
 		return err
 	}

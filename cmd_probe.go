@@ -42,11 +42,11 @@ func runProbe(ctx context.Context, a *app, args []string) error {
 	if *samples < 1 || *samples > probe.MaxSamples {
 		return usagef("--samples %d: give a number from 1 to %d", *samples, probe.MaxSamples)
 	}
-	cat, err := a.loadCatalog(*mirrors)
+	cat, client, err := a.network(*mirrors)
 	if err != nil {
 		return err
 	}
-	opts := probe.Options{Catalog: cat, Kinds: kinds, Timeout: *timeout, Samples: *samples, Throughput: *throughput}
+	opts := probe.Options{Client: client, Catalog: cat, Kinds: kinds, Timeout: *timeout, Samples: *samples, Throughput: *throughput}
 	if a.isTerminal(a.stderr) && !*asJSON {
 		fmt.Fprintf(a.stderr, "probing mirrors in parallel (deadline %s)…\n", *timeout)
 	}

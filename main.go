@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -203,6 +204,21 @@ func mirrorsFlag(fs *flag.FlagSet) *string {
 // loadCatalog loads the built-in catalogue with the user's file applied.
 func (a *app) loadCatalog(path string) (*catalog.Catalog, error) {
 	return catalog.Load(path, a.getenv)
+}
+
+// network is what every command that touches the network starts with: the
+// catalogue (with --mirrors applied) and the one HTTP client, built from the
+// app's environment (SSL_CERT_FILE) so that tests and the CLI agree.
+func (a *app) network(mirrorsPath string) (*catalog.Catalog, *http.Client, error) {
+	cat, err := a.loadCatalog(mirrorsPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := httpx.NewClient(httpx.Options{Getenv: a.getenv})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, client, nil
 }
 
 func runVersion(ctx context.Context, a *app, args []string) error {

@@ -62,23 +62,11 @@ func (r *runner) client() (*http.Client, func()) {
 	tr.MaxConnsPerHost = 1
 	tr.MaxIdleConnsPerHost = 1
 	c := &http.Client{
-		Transport:     uaTransport{tr},
+		Transport:     httpx.WithUserAgent(tr),
 		CheckRedirect: r.shared.CheckRedirect,
 		Jar:           r.shared.Jar,
 	}
 	return c, tr.CloseIdleConnections
-}
-
-// uaTransport sets gosetup's User-Agent; some mirrors redirect Go's default
-// agent elsewhere.
-type uaTransport struct{ base http.RoundTripper }
-
-func (t uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("User-Agent") == "" {
-		req = req.Clone(req.Context())
-		req.Header.Set("User-Agent", httpx.UserAgent())
-	}
-	return t.base.RoundTrip(req)
 }
 
 func (r *runner) run(ctx context.Context, entries []entry, onResult func(Result)) (*Report, error) {

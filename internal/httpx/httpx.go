@@ -109,6 +109,11 @@ func trustStore(getenv func(string) string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// WithUserAgent wraps a transport so that every request it sends carries
+// gosetup's User-Agent. NewClient uses it; so does the probe for the
+// per-mirror transports it clones from Base.
+func WithUserAgent(rt http.RoundTripper) http.RoundTripper { return &uaTransport{base: rt} }
+
 type uaTransport struct{ base http.RoundTripper }
 
 func (t *uaTransport) RoundTrip(req *http.Request) (*http.Response, error) {
