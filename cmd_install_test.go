@@ -1,169 +1,46 @@
 package main
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb"
-	"golang.org/x/mod/sumdb/dirhash"
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
-// instFixture is a world for `gosetup install`: a release index, an archive
-// mirror, a module proxy with a checksum database behind it, all on
-// 127.0.0.1, and a --mirrors file pointing at them.
+// instFixture is a world for `gosetup install` (internal/mirrortest): a
+// release index, an archive mirror, a module proxy with a checksum
+// database behind it, all on 127.0.0.1, and a --mirrors file pointing at
+// them.
 type instFixture struct {
+	*mirrortest.World
 	mirrors string
 	archive []byte
-	modZip  []byte
-	// archiveHook, when set, handles archive requests instead.
-	archiveHook atomic.Pointer[http.HandlerFunc]
-	archiveHits atomic.Int32
-	// base is the server's URL; dbName and vkey identify the checksum DB.
-	base, dbName, vkey string
 }
 
-const instTestVersion = "go1.22.5"
-
-func fakeGoFiles(version string, p dist.Platform) map[string]string {
-	files := map[string]string{
-		"bin/go":  fmt.Sprintf("#!/bin/sh\necho \"go version %s %s\"\n", version, p),
-		"VERSION": version + "\ntime 2024-01-01T00:00:00Z\n",
-		"pkg/tool/" + p.OS + "_" + p.Arch + "/compile": "#!/bin/sh\n",
-	}
-	for i := range 40 {
-		files[fmt.Sprintf("src/p%d/f%d.go", i%5, i)] = fmt.Sprintf("package p%d\n", i%5)
-	}
-	return files
-}
+const instTestVersion = mirrortest.DefaultVersion
 
 func newInstFixture(t *testing.T) *instFixture {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the fake toolchain's bin/go is a shell script")
-	}
-	host := dist.Host()
-	f := &instFixture{}
-	files := fakeGoFiles(instTestVersion, host)
-
-	// The archive.
-	var tgz bytes.Buffer
-	zw := gzip.NewWriter(&tgz)
-	tw := tar.NewWriter(zw)
-	for name, body := range files {
-		mode := int64(0o644)
-		if strings.HasPrefix(name, "bin/") || strings.HasPrefix(name, "pkg/tool/") {
-			mode = 0o755
-		}
-		tw.WriteHeader(&tar.Header{Name: "go/" + name, Mode: mode, Size: int64(len(body)), Typeflag: tar.TypeReg})
-		tw.Write([]byte(body))
-	}
-	tw.Close()
-	zw.Close()
-	f.archive = tgz.Bytes()
-
-	// The module zip and its h1.
-	var zb bytes.Buffer
-	zwr := zip.NewWriter(&zb)
-	prefix := dist.ModuleZipPrefix(instTestVersion, host)
-	for name, body := range files {
-		w, _ := zwr.Create(prefix + name)
-		w.Write([]byte(body))
-	}
-	zwr.Close()
-	f.modZip = zb.Bytes()
-	zp := filepath.Join(t.TempDir(), "m.zip")
-	os.WriteFile(zp, f.modZip, 0o644)
-	h1, err := dirhash.HashZip(zp, dirhash.Hash1)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The checksum database.
-	const dbName = "sum.install-test.example"
-	skey, vkey, err := note.GenerateKey(nil, dbName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	modVersion := dist.ModuleVersion(instTestVersion, host)
-	db := sumdb.NewServer(sumdb.NewTestServer(skey, func(path, vers string) ([]byte, error) {
-		if path != dist.ToolchainModule || vers != modVersion {
-			return nil, fmt.Errorf("unknown %s@%s", path, vers)
-		}
-		return []byte(fmt.Sprintf("%s %s %s\n%s %s/go.mod h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", path, vers, h1, path, vers)), nil
-	}))
-
-	sum := sha256.Sum256(f.archive)
-	archName := dist.ArchiveName(instTestVersion, host)
-	arch := host.Arch
-	if arch == "arm" {
-		arch = "armv6l"
-	}
-	index, _ := json.Marshal([]map[string]any{{
-		"version": instTestVersion, "stable": true,
-		"files": []map[string]any{{"filename": archName, "os": host.OS, "arch": arch, "version": instTestVersion,
-			"sha256": hex.EncodeToString(sum[:]), "size": len(f.archive), "kind": "archive"}},
-	}})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/dl/":
-			w.Header().Set("Content-Type", "application/json")
-			w.Write(index)
-		case r.URL.Path == "/archive/"+archName:
-			f.archiveHits.Add(1)
-			if h := f.archiveHook.Load(); h != nil {
-				(*h)(w, r)
-				return
-			}
-			http.ServeContent(w, r, archName, time.Unix(1e9, 0), bytes.NewReader(f.archive))
-		case r.URL.Path == "/proxy/golang.org/toolchain/@v/list":
-			fmt.Fprintln(w, modVersion)
-		case r.URL.Path == "/proxy/golang.org/toolchain/@v/"+modVersion+".zip":
-			http.ServeContent(w, r, "x.zip", time.Unix(1e9, 0), bytes.NewReader(f.modZip))
-		case r.URL.Path == "/proxy/sumdb/"+dbName+"/supported":
-		case strings.HasPrefix(r.URL.Path, "/proxy/sumdb/"+dbName+"/"):
-			r2 := r.Clone(r.Context())
-			r2.URL.Path = strings.TrimPrefix(r.URL.Path, "/proxy/sumdb/"+dbName)
-			db.ServeHTTP(w, r2)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	f.base, f.dbName, f.vkey = srv.URL, dbName, vkey
-	f.mirrors = filepath.Join(t.TempDir(), "mirrors.json")
-	cat := fmt.Sprintf(`{"mode":"replace",
-		"index":[{"name":"test-index","url":%q}],
-		"archive":[{"name":"test-archive","url":%q}],
-		"proxy":[{"name":"test-proxy","url":%q}],
-		"sumdb":[{"name":%q,"url":%q,"key":%q}]}`,
-		srv.URL+"/dl/", srv.URL+"/archive/", srv.URL+"/proxy", dbName, srv.URL+"/direct-sumdb-unused", vkey)
-	if err := os.WriteFile(f.mirrors, []byte(cat), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	mirrortest.SkipWithoutShell(t)
+	w := mirrortest.New(t, mirrortest.Options{})
+	return &instFixture{World: w, mirrors: w.MirrorsFile(t), archive: w.ArchiveBytes(instTestVersion, dist.Host())}
 }
 
-func (f *instFixture) hook(h http.HandlerFunc) { f.archiveHook.Store(&h) }
+// hook replaces the archive mirror's handler.
+func (f *instFixture) hook(h http.HandlerFunc) {
+	f.Hook(mirrortest.RouteArchive, func(w http.ResponseWriter, r *http.Request, _ http.HandlerFunc) { h(w, r) })
+}
+
+func (f *instFixture) archiveHits() int { return f.Hits(mirrortest.RouteArchive) }
 
 // instRun runs gosetup in-process; term makes stdin and stderr terminals.
 type instRun struct {
@@ -214,10 +91,8 @@ func (s *syncBuffer) String() string {
 
 func putOldGo(t *testing.T, dir string) {
 	t.Helper()
-	for name, body := range fakeGoFiles("go1.21.0", dist.Host()) {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(body), 0o755)
+	if err := mirrortest.WriteTree(dir, mirrortest.Toolchain("go1.21.0", dist.Host())); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -265,7 +140,7 @@ func TestInstallCommandModule(t *testing.T) {
 	if !strings.Contains(out, "from module test-proxy") || !strings.Contains(errOut, "h1 hash matches the checksum database") {
 		t.Errorf("stdout %q\nstderr %s", out, errOut)
 	}
-	if f.archiveHits.Load() != 0 {
+	if f.archiveHits() != 0 {
 		t.Error("the archive mirror was used with --source=module")
 	}
 }
@@ -282,8 +157,8 @@ func TestInstallCommandGOSUMDBOff(t *testing.T) {
 func TestInstallCommandGOSUMDBWithKey(t *testing.T) {
 	f := newInstFixture(t)
 	mirrors := filepath.Join(t.TempDir(), "m.json")
-	os.WriteFile(mirrors, []byte(fmt.Sprintf(`{"mode":"replace","proxy":[{"name":"test-proxy","url":%q}]}`, f.base+"/proxy")), 0o644)
-	code, out, errOut := instRun{env: map[string]string{"GOSUMDB": f.vkey}}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", mirrors)
+	os.WriteFile(mirrors, []byte(fmt.Sprintf(`{"mode":"replace","proxy":[{"name":"test-proxy","url":%q}]}`, f.ProxyURL)), 0o644)
+	code, out, errOut := instRun{env: map[string]string{"GOSUMDB": f.SumDBKey}}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", mirrors)
 	if code != exitOK || !strings.Contains(out, "from module test-proxy") {
 		t.Fatalf("GOSUMDB=name+key: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -298,7 +173,7 @@ func TestInstallCommandExistingNeedsYes(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "--yes") || !strings.Contains(errOut, "go1.21.0") {
 		t.Fatalf("exit %d, %s", code, errOut)
 	}
-	if readVersion(dir) != "go1.21.0" || f.archiveHits.Load() != 0 {
+	if readVersion(dir) != "go1.21.0" || f.archiveHits() != 0 {
 		t.Fatalf("the old install was touched or a download started")
 	}
 	code, out, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors, "--yes")
@@ -430,7 +305,7 @@ func TestInstallCommandRefusesNonGoDir(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "not a Go installation") {
 		t.Errorf("exit %d, %s", code, errOut)
 	}
-	if f.archiveHits.Load() != 0 {
+	if f.archiveHits() != 0 {
 		t.Error("downloaded before refusing")
 	}
 }
