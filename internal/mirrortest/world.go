@@ -76,14 +76,14 @@ const DefaultVersion = "go1.22.5"
 // World is a running simulated mirror world.
 type World struct {
 	// URL is the server's base URL; the route URLs below hang off it.
-	URL                                  string
-	IndexURL, ArchiveURL, ProxyURL       string
-	SumDBURL                             string // the database's own URL (direct access)
-	SumDBName, SumDBKey                  string // name and verifier key
-	Server                               *httptest.Server
-	archives, modZips, h1s map[string][]byte
-	modules                              []string // module versions, in @v/list order
-	index                                []byte
+	URL                            string
+	IndexURL, ArchiveURL, ProxyURL string
+	SumDBURL                       string // the database's own URL (direct access)
+	SumDBName, SumDBKey            string // name and verifier key
+	Server                         *httptest.Server
+	archives, modZips, h1s         map[string][]byte
+	modules                        []string // module versions, in @v/list order
+	index                          []byte
 
 	mu    sync.Mutex
 	hooks map[Route]Hook
