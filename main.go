@@ -9,6 +9,7 @@
 //	gosetup list                 list installable Go versions
 //	gosetup probe                probe mirrors and recommend GOPROXY/GOSUMDB
 //	gosetup env                  show or write GOPROXY, GOSUMDB, GOPRIVATE, PATH
+//	gosetup doctor [CHECK...]    find what is wrong with the Go setup, and where
 //	gosetup uninstall            undo everything gosetup wrote
 //
 // Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
@@ -84,6 +85,7 @@ func commands() map[string]command {
 		"probe":     {"probe mirrors in parallel and recommend GOPROXY and GOSUMDB", runProbe},
 		"env":       {"show or persistently set GOPROXY, GOSUMDB, GOPRIVATE and PATH", runEnv},
 		"uninstall": {"remove every setting gosetup wrote, restoring prior values", runUninstall},
+		"doctor":    {"find what is wrong with this machine's Go setup, and where it comes from", runDoctor},
 		"version":   {"print gosetup's version", runVersion},
 	}
 }
@@ -132,6 +134,8 @@ func (a *app) finish(ctx context.Context, err error) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errSilentFailure):
+		return exitFailure
 	case errors.As(err, &ue):
 		fmt.Fprintf(a.stderr, "gosetup: %v\n", err)
 		return exitUsage

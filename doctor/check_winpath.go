@@ -1,0 +1,196 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gosetup/gosetup/envwriter"
+)
+
+// cmdMaxLine is the longest command line cmd.exe accepts; a PATH longer
+// than that cannot even be shown or set in cmd.exe, and tools cut it.
+const cmdMaxLine = 8191
+
+func (f *Facts) winPaths() (*WinPaths, error) {
+	f.winOnce.Do(func() {
+		if f.opts.WinPaths != nil {
+			f.win, f.winErr = f.opts.WinPaths()
+			return
+		}
+		if f.GOOS != "windows" {
+			return
+		}
+		u, s, err := envwriter.ReadPaths()
+		if err != nil {
+			f.winErr = err
+			return
+		}
+		f.win = &WinPaths{
+			User:   WinValue{Key: u.Key, Exists: u.Exists, Expand: u.Expand, Data: u.Data},
+			System: WinValue{Key: s.Key, Exists: s.Exists, Expand: s.Expand, Data: s.Data},
+			Expand: os.LookupEnv,
+		}
+	})
+	return f.win, f.winErr
+}
+
+// windowsOnly wraps a Windows check: elsewhere it yields nothing.
+func (f *Facts) windowsOnly(fn func(w *WinPaths) []Finding) []Finding {
+	w, err := f.winPaths()
+	if err != nil {
+		return []Finding{{Severity: Warn, Message: "cannot read the Windows Path values: " + err.Error()}}
+	}
+	if w == nil {
+		return nil
+	}
+	if w.Expand == nil {
+		w.Expand = func(string) (string, bool) { return "", false }
+	}
+	return fn(w)
+}
+
+func regSource(v WinValue, text string) Source {
+	return Source{Kind: SourceRegistry, Key: v.Key, Text: text}
+}
+
+func checkWinPathType(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		if !w.User.Exists || w.User.Expand {
+			return []Finding{ok("the user Path is REG_EXPAND_SZ (or not set)")}
+		}
+		var vars []string
+		for _, seg := range envwriter.SplitWinPath(w.User.Data) {
+			if strings.Count(seg, "%") >= 2 {
+				vars = append(vars, seg)
+			}
+		}
+		if len(vars) == 0 {
+			return []Finding{ok("the user Path is REG_SZ and holds no %VAR% entry")}
+		}
+		return []Finding{{Severity: Fail,
+			Message:    fmt.Sprintf("the user Path is stored as REG_SZ, so its entries with %%VAR%% (%s) are not expanded and name no directory", strings.Join(vars, ", ")),
+			Sources:    []Source{regSource(w.User, "REG_SZ")},
+			Fix:        "run gosetup repair to store it as REG_EXPAND_SZ (the type Windows itself uses)",
+			Repairable: true, Repair: &RepairHint{WinPath: true}}}
+	})
+}
+
+func checkWinPathLength(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		full := joinNonEmpty(expandIf(w.System, w.Expand), expandIf(w.User, w.Expand))
+		if len(full) > cmdMaxLine {
+			return []Finding{{Severity: Fail,
+				Message:    fmt.Sprintf("the Path new processes get is %d characters long, more than the %d cmd.exe accepts: entries near its end may be lost", len(full), cmdMaxLine),
+				Sources:    []Source{regSource(w.System, fmt.Sprintf("%d characters", len(expandIf(w.System, w.Expand)))), regSource(w.User, fmt.Sprintf("%d characters", len(expandIf(w.User, w.Expand))))},
+				Fix:        "run gosetup repair to drop duplicate and dead entries from the user Path",
+				Repairable: true, Repair: &RepairHint{WinPath: true}}}
+		}
+		return []Finding{ok(fmt.Sprintf("the Path is %d characters long", len(full)))}
+	})
+}
+
+func expandIf(v WinValue, lookup func(string) (string, bool)) string {
+	if !v.Exists {
+		return ""
+	}
+	if v.Expand {
+		return envwriter.ExpandWinVarsWith(v.Data, lookup)
+	}
+	return v.Data
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + ";" + b
+}
+
+// winKey is a segment's meaning, expanded as Windows would for the
+// value's type.
+func winKey(seg string, v WinValue, lookup func(string) (string, bool)) string {
+	if !v.Expand {
+		lookup = nil
+	}
+	return envwriter.WinPathKey(seg, lookup)
+}
+
+func checkWinPathDuplicates(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		sys := map[string]bool{}
+		for _, s := range envwriter.SplitWinPath(w.System.Data) {
+			if k := winKey(s, w.System, w.Expand); k != "" {
+				sys[k] = true
+			}
+		}
+		var dups, inUser []string
+		seen := map[string]bool{}
+		for _, s := range envwriter.SplitWinPath(w.User.Data) {
+			k := winKey(s, w.User, w.Expand)
+			if k == "" {
+				continue
+			}
+			switch {
+			case sys[k]:
+				dups = append(dups, s)
+			case seen[k]:
+				inUser = append(inUser, s)
+			}
+			seen[k] = true
+		}
+		var out []Finding
+		if len(dups) > 0 {
+			out = append(out, Finding{Severity: Warn,
+				Message:    "entries in both the user and the system Path: " + strings.Join(dups, ", "),
+				Sources:    []Source{regSource(w.User, ""), regSource(w.System, "")},
+				Fix:        "run gosetup repair to remove them from the user Path (the system Path comes first anyway)",
+				Repairable: true, Repair: &RepairHint{WinPath: true}})
+		}
+		if len(inUser) > 0 {
+			out = append(out, Finding{Severity: Warn,
+				Message:    "entries listed twice in the user Path: " + strings.Join(inUser, ", "),
+				Sources:    []Source{regSource(w.User, "")},
+				Fix:        "run gosetup repair to keep only the first of each",
+				Repairable: true, Repair: &RepairHint{WinPath: true}})
+		}
+		if len(out) == 0 {
+			out = append(out, ok("no entry is in both the user and the system Path"))
+		}
+		return out
+	})
+}
+
+func checkWinSystemGo(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		lookup := w.Expand
+		if !w.System.Expand {
+			lookup = nil
+		}
+		hasGo := func(dir string) bool {
+			fi, err := os.Stat(filepath.Join(dir, "go.exe"))
+			return err == nil && fi.Mode().IsRegular()
+		}
+		sysGo := envwriter.GoDirsOutside(w.System.Data, f.managedDirs(), lookup, hasGo)
+		if len(sysGo) == 0 {
+			return []Finding{ok("no Go in the system Path")}
+		}
+		userGo := envwriter.GoDirsOutside(w.User.Data, nil, w.Expand, hasGo)
+		if len(userGo) == 0 && len(f.managedDirs()) == 0 {
+			return []Finding{ok("the system Path's Go in " + sysGo[0] + " is the only one")}
+		}
+		shadowed := f.managedDirs()
+		if len(shadowed) == 0 {
+			shadowed = userGo
+		}
+		return []Finding{{Severity: Fail,
+			Message: fmt.Sprintf("a Go in the system Path (%s) comes before the user Path, so it wins over %s", strings.Join(sysGo, ", "), shadowed[0]),
+			Sources: []Source{regSource(w.System, sysGo[0])},
+			Fix:     "uninstall that Go (Settings > Apps, \"Go Programming Language\"), or as an administrator remove " + sysGo[0] + " from the system Path"}}
+	})
+}
