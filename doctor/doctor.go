@@ -237,7 +237,7 @@ func Select(ids []string) ([]Check, error) {
 		if i < 0 {
 			var known []string
 			for _, c := range all {
-				if strings.HasPrefix(c.ID, id+".") || strings.HasPrefix(c.ID, id) {
+				if strings.HasPrefix(c.ID, id+".") {
 					known = append(known, c.ID)
 				}
 			}

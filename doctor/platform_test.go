@@ -1,0 +1,89 @@
+package doctor
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// winWorld runs the Windows checks on given Path values: the logic is the
+// same on every OS; the registry read itself is tested under Wine.
+func winRun(t *testing.T, user, system WinValue, vars map[string]string, checks ...string) *Report {
+	t.Helper()
+	w := newWorld(t)
+	paths := &WinPaths{User: user, System: system, Expand: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	return w.run(Options{WinPaths: func() (*WinPaths, error) { return paths, nil }}, checks...)
+}
+
+func TestWinPathREGSZWithVars(t *testing.T) {
+	user := WinValue{Key: `HKCU\Environment\Path`, Exists: true, Expand: false, Data: `%USERPROFILE%\go\bin;C:\tools`}
+	rep := winRun(t, user, WinValue{}, map[string]string{"USERPROFILE": `C:\Users\u`}, "windows.path-type")
+	f := must(t, rep, "windows.path-type", Fail, `%USERPROFILE%\go\bin`)
+	if !f.Repairable || !f.Repair.WinPath || !hasSource(f, SourceRegistry, `HKCU\Environment\Path`, 0) {
+		t.Errorf("%+v", f)
+	}
+	user.Expand = true
+	rep = winRun(t, user, WinValue{}, nil, "windows.path-type")
+	must(t, rep, "windows.path-type", OK, "REG_EXPAND_SZ")
+}
+
+func TestWinPathLengthAndDuplicates(t *testing.T) {
+	long := strings.Repeat(`C:\a-long-directory-name\bin;`, 300)
+	rep := winRun(t, WinValue{Key: "u", Exists: true, Expand: true, Data: long}, WinValue{Key: "s", Exists: true, Expand: true, Data: `C:\Windows`}, nil, "windows.path-length")
+	must(t, rep, "windows.path-length", Fail, "more than the 8191 cmd.exe accepts")
+
+	user := WinValue{Key: "u", Exists: true, Expand: true, Data: `%SystemRoot%\system32;C:\Tools;c:\tools\`}
+	sys := WinValue{Key: "s", Exists: true, Expand: true, Data: `C:\Windows\System32;C:\Windows`}
+	rep = winRun(t, user, sys, map[string]string{"SystemRoot": `C:\Windows`}, "windows.path-duplicates")
+	must(t, rep, "windows.path-duplicates", Warn, `both the user and the system Path: %SystemRoot%\system32`)
+	must(t, rep, "windows.path-duplicates", Warn, `twice in the user Path: c:\tools\`)
+}
+
+func TestWinSystemPathGo(t *testing.T) {
+	dir := t.TempDir()
+	msi := filepath.Join(dir, "Program Files", "Go", "bin")
+	os.MkdirAll(msi, 0o755)
+	os.WriteFile(filepath.Join(msi, "go.exe"), []byte("MZ"), 0o755)
+	ours := filepath.Join(dir, "gosetup", "go", "bin")
+	os.MkdirAll(ours, 0o755)
+	os.WriteFile(filepath.Join(ours, "go.exe"), []byte("MZ"), 0o755)
+	rep := winRun(t, WinValue{Key: "u", Exists: true, Expand: true, Data: ours}, WinValue{Key: "s", Exists: true, Expand: true, Data: msi}, nil, "windows.system-go")
+	f := must(t, rep, "windows.system-go", Fail, "a Go in the system Path ("+msi+") comes before the user Path")
+	if f.Repairable {
+		t.Error("only an administrator can change the system Path; repair must not claim it")
+	}
+}
+
+func TestPathHelperLogic(t *testing.T) {
+	w := newWorld(t)
+	zp := w.write("etc/zprofile", "# System-wide profile for interactive zsh(1) login shells.\nif [ -x /usr/libexec/path_helper ]; then\n\teval `/usr/libexec/path_helper -s`\nfi\n")
+	w.write(".zshenv", "export EDITOR=vi\n# >>> gosetup >>>\n. x # gosetup\n# <<< gosetup <<<\nexport PATH=$HOME/go/bin:$PATH\n")
+	e := w.envw()
+	e.GOOS = "darwin"
+	e.Shells = []string{"zsh"}
+	rep, err := runWith(t, Options{Env: e, Checks: []string{"macos.path-helper"}, Offline: true, ZProfile: zp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := must(t, rep, "macos.path-helper", Fail, "gosetup's PATH is set in ~/.zshenv")
+	if !hasSource(f, SourceFile, zp, 2) {
+		t.Errorf("path_helper line:\n%s", dump(rep))
+	}
+	f = must(t, rep, "macos.path-helper", Warn, "~/.zshenv sets PATH")
+	if !hasSource(f, SourceFile, filepath.Join(w.home, ".zshenv"), 5) {
+		t.Errorf("user's PATH line:\n%s", dump(rep))
+	}
+	// With gosetup's block in ~/.zprofile too, which runs after path_helper.
+	w.write(".zprofile", "# >>> gosetup >>>\n. x # gosetup\n# <<< gosetup <<<\n")
+	rep, _ = runWith(t, Options{Env: e, Checks: []string{"macos.path-helper"}, Offline: true, ZProfile: zp})
+	if len(find(rep, "macos.path-helper", Fail)) != 0 {
+		t.Errorf("still failing:\n%s", dump(rep))
+	}
+	// Not macOS: nothing to say.
+	e.GOOS = "linux"
+	rep, _ = runWith(t, Options{Env: e, Checks: []string{"macos.path-helper"}, Offline: true, ZProfile: zp})
+	if len(rep.Findings) != 0 {
+		t.Errorf("findings on linux:\n%s", dump(rep))
+	}
+}
