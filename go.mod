@@ -10,3 +10,5 @@ require (
 )
 
 require github.com/klauspost/compress v1.20.3
+
+require mvdan.cc/sh/v3 v3.14.1
