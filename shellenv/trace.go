@@ -256,7 +256,7 @@ func tracedEffects(cmd []byte, shell string) []effect {
 // lit is a traced word's value: the shell has expanded it already, so only
 // its quoting is removed.
 func lit(w *syntax.Word) string {
-	s, err := expand.Literal(nil, w)
+	s, err := expand.Literal(&expand.Config{}, w)
 	if err != nil {
 		return w.Lit()
 	}
