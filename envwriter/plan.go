@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/gosetup/gosetup/shellenv"
 )
 
 // Scope says where the GO* settings go. PATH always goes to the shells (or,
@@ -482,26 +484,16 @@ type scanFile struct {
 }
 
 // startupFilesToScan lists the startup files shells read, whether gosetup
-// edits them or not.
+// edits them or not: shellenv's list of the user's startup files, less
+// gosetup's own fish snippet and fish's universal variables (not a
+// script).
 func (e Env) startupFilesToScan() []scanFile {
 	var out []scanFile
-	h := e.Home
-	for _, f := range []string{".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", ".zprofile", ".zshrc", ".zlogin", ".kshrc", ".mkshrc"} {
-		out = append(out, scanFile{path: filepath.Join(h, f)})
-	}
-	if z := e.Getenv("ZDOTDIR"); filepath.IsAbs(z) && filepath.Clean(z) != filepath.Clean(h) {
-		for _, f := range []string{".zshenv", ".zprofile", ".zshrc", ".zlogin"} {
-			out = append(out, scanFile{path: filepath.Join(z, f)})
+	for _, f := range shellenv.UserStartupFiles(e.Home, e.Getenv) {
+		if b := filepath.Base(f.Path); f.Fish && (b == "gosetup.fish" || b == "fish_variables") {
+			continue
 		}
-	}
-	fish := filepath.Join(e.xdgConfigHome(), "fish")
-	out = append(out, scanFile{path: filepath.Join(fish, "config.fish"), fish: true})
-	if ents, err := os.ReadDir(filepath.Join(fish, "conf.d")); err == nil {
-		for _, d := range ents {
-			if filepath.Ext(d.Name()) == ".fish" && d.Name() != "gosetup.fish" {
-				out = append(out, scanFile{path: filepath.Join(fish, "conf.d", d.Name()), fish: true})
-			}
-		}
+		out = append(out, scanFile{path: f.Path, fish: f.Fish})
 	}
 	return out
 }

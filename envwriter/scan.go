@@ -1,8 +1,7 @@
 package envwriter
 
 import (
-	"regexp"
-	"strings"
+	"github.com/gosetup/gosetup/shellenv"
 )
 
 // Assignment is a line of a startup file that sets one of the variables
@@ -12,73 +11,45 @@ type Assignment struct {
 	Line  int // 1-based
 	Value string
 	// Export is true when the value reaches child processes such as the go
-	// command (export NAME=, declare -x, set -x in fish).
+	// command (export NAME=, declare -x, set -x in fish, or a later
+	// export NAME in the same file).
 	Export bool
 }
 
-var (
-	shAssign   = regexp.MustCompile(`^\s*(export\s+|declare\s+-x\s+|typeset\s+-x\s+)?(GOPROXY|GOSUMDB|GOPRIVATE|GONOPROXY|GONOSUMDB|GOENV)=(.*)$`)
-	shExport   = regexp.MustCompile(`^\s*export\s+((?:GOPROXY|GOSUMDB|GOPRIVATE|GONOPROXY|GONOSUMDB|GOENV)(?:\s+|$))+`)
-	fishAssign = regexp.MustCompile(`^\s*set\s+((?:-[a-zA-Z]+\s+|--[a-z]+\s+)*)(GOPROXY|GOSUMDB|GOPRIVATE|GONOPROXY|GONOSUMDB|GOENV)(\s+(.*))?$`)
-)
+// scanned are the variables ScanAssignments reports.
+var scanned = map[string]bool{"GOPROXY": true, "GOSUMDB": true, "GOPRIVATE": true, "GONOPROXY": true, "GONOSUMDB": true, "GOENV": true}
 
-// ScanAssignments finds the lines of text, outside gosetup's managed block,
-// that set a GO* variable gosetup manages. It reads the common forms; a
-// value computed at run time is reported as written.
+// ScanAssignments finds the assignments in text, outside gosetup's managed
+// block, of a GO* variable gosetup manages (and GOENV). It parses with
+// shellenv's parsers (a real shell parser for sh, a fish scanner), so
+// several assignments on a line, export after && or inside an if, and
+// GOPROXY=x followed by export GOPROXY are all found; a value computed at
+// run time is reported as written.
 func ScanAssignments(text []byte, fish bool) []Assignment {
-	var out []Assignment
+	var as []shellenv.Assignment
+	if fish {
+		as, _ = shellenv.ParseFish(text, "", "")
+	} else {
+		// A file that does not parse to the end still tells about the
+		// lines before the error.
+		as, _, _ = shellenv.ParseSh(text, "", "")
+	}
 	start, end, found, _ := blockSpan(text)
-	off := 0
-	exported := map[string]bool{}
-	for i, line := range strings.SplitAfter(string(text), "\n") {
-		lineStart := off
-		off += len(line)
-		if found && lineStart >= start && lineStart < end {
+	var out []Assignment
+	for _, a := range as {
+		if !scanned[a.Var] || found && a.Stmt.Start >= start && a.Stmt.Start < end {
 			continue
 		}
-		line = strings.TrimRight(line, "\r\n")
-		if fish {
-			m := fishAssign.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			flags := m[1]
-			out = append(out, Assignment{Name: m[2], Line: i + 1, Value: strings.TrimSpace(m[4]),
-				Export: strings.Contains(flags, "x") && !strings.Contains(flags, "-e") || strings.Contains(flags, "--export")})
-			continue
-		}
-		if m := shAssign.FindStringSubmatch(line); m != nil {
-			out = append(out, Assignment{Name: m[2], Line: i + 1, Value: unquoteSimple(m[3]), Export: m[1] != "" || exported[m[2]]})
-			continue
-		}
-		if m := shExport.FindString(line); m != "" {
-			for _, n := range strings.Fields(m)[1:] {
-				exported[n] = true
-				for j := range out {
-					if out[j].Name == n {
-						out[j].Export = true
-					}
+		if a.Op == shellenv.OpExport && a.Raw == "" && !fish {
+			// export NAME: the earlier assignments are exported.
+			for i := range out {
+				if out[i].Name == a.Var {
+					out[i].Export = true
 				}
 			}
+			continue
 		}
+		out = append(out, Assignment{Name: a.Var, Line: a.Line, Value: a.Value, Export: a.Export})
 	}
 	return out
-}
-
-// unquoteSimple strips one level of plain quoting and a trailing comment,
-// enough to show a value to the user.
-func unquoteSimple(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') {
-		if j := strings.IndexByte(v[1:], v[0]); j >= 0 {
-			return v[1 : j+1]
-		}
-	}
-	if i := strings.Index(v, " #"); i >= 0 {
-		v = v[:i]
-	}
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	return strings.TrimSpace(v)
 }

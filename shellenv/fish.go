@@ -255,7 +255,9 @@ func fishCommands(text []byte, home string) []fishCmd {
 	condNext := false
 	flush := func(end int) {
 		if len(cur.toks) > 0 {
-			cur.end = end
+			// The command ends with its last word, before any blanks or
+			// comment.
+			cur.end = min(end, cur.toks[len(cur.toks)-1].end)
 			// and/or/not lead to a conditional command.
 			for len(cur.toks) > 0 && (cur.toks[0].val == "and" || cur.toks[0].val == "or" || cur.toks[0].val == "not" || cur.toks[0].val == "!") {
 				if cur.toks[0].val != "not" && cur.toks[0].val != "!" {
@@ -457,8 +459,8 @@ func fishVar(b []byte, home string) (int, string, bool) {
 }
 
 // readFishVariables reads fish's universal variables file: SETUVAR
-// [--export] [--path] NAME:VALUE lines, list items separated by \x1e,
-// bytes escaped as \xNN.
+// [--export] [--path] NAME:VALUE lines (fish 2: SET and SET_EXPORT),
+// list items separated by \x1e, bytes escaped as \xNN.
 func readFishVariables(path string) []Assignment {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -470,10 +472,12 @@ func readFishVariables(path string) []Assignment {
 	for sc.Scan() {
 		n++
 		f := strings.Fields(sc.Text())
-		if len(f) < 2 || f[0] != "SETUVAR" {
+		// fish 3 writes SETUVAR [--export] and a VERSION: 3.0 header; a
+		// file without it is fish 2's, with SET and SET_EXPORT.
+		if len(f) < 2 || f[0] != "SETUVAR" && f[0] != "SET" && f[0] != "SET_EXPORT" {
 			continue
 		}
-		export := false
+		export := f[0] == "SET_EXPORT"
 		for _, x := range f[1 : len(f)-1] {
 			if x == "--export" {
 				export = true

@@ -118,22 +118,36 @@ func StartupFiles(shell string, mode Mode, home string, getenv Getenv) []Startup
 // UserStartupFiles lists every startup file in the home directory (or
 // $ZDOTDIR, or the fish config directory) that any of the shells reads in
 // any mode, whether or not it exists: the files to scan for lines that set
-// a variable.
+// a variable. ~/.profile comes first, as most shells read it; zsh's files
+// are listed in HOME as well as in a $ZDOTDIR elsewhere, since ZDOTDIR is
+// often set in ~/.zshenv itself.
 func UserStartupFiles(home string, getenv Getenv) []StartupFile {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	noZdot := func(k string) string {
+		if k == "ZDOTDIR" {
+			return ""
+		}
+		return getenv(k)
+	}
 	var out []StartupFile
 	seen := map[string]bool{}
-	for _, sh := range []string{"bash", "dash", "ksh", "mksh", "zsh", "fish"} {
-		for _, m := range Modes {
-			for _, f := range StartupFiles(sh, m, home, getenv) {
-				if f.System || seen[f.Path] {
-					continue
-				}
-				seen[f.Path] = true
-				// Whether bash reads it depends on the other files; for a
-				// scan every one counts.
-				f.Why = strings.TrimPrefix(f.Why, "skipped: ")
-				out = append(out, f)
+	add := func(fs []StartupFile) {
+		for _, f := range fs {
+			if f.System || seen[f.Path] {
+				continue
 			}
+			seen[f.Path] = true
+			out = append(out, f)
+		}
+	}
+	for _, sh := range []string{"dash", "bash", "zsh", "ksh", "mksh", "fish"} {
+		for _, m := range Modes {
+			if sh == "zsh" {
+				add(StartupFiles(sh, m, home, noZdot))
+			}
+			add(StartupFiles(sh, m, home, getenv))
 		}
 	}
 	return out

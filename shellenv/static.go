@@ -31,7 +31,8 @@ const pathMark = "\x00PATH\x00"
 // local ones, prefix assignments of a command or those in a subshell or
 // pipeline, which do not last), in file order, with line, Op and byte
 // ranges, and the files it sources. file is only for messages and the
-// Assignment's File. home expands ~ and $HOME in values and source paths.
+// Assignment's File. home expands ~ and $HOME in values and source paths;
+// with home "" they are kept as written (and the value is not Literal).
 // A file that does not parse gives the error and what parsed before it.
 func ParseSh(text []byte, file, home string) ([]Assignment, []Source, error) {
 	items, err := parseShItems(text, file, home)
@@ -328,10 +329,12 @@ func (w *shWalker) word(wd *syntax.Word, inAssign bool) (string, bool) {
 		switch p := p.(type) {
 		case *syntax.Lit:
 			v := p.Value
-			if i == 0 && (v == "~" || strings.HasPrefix(v, "~/")) {
+			if w.home == "" && strings.Contains(v, "~") {
+				literal = false // no home to expand ~ with
+			} else if i == 0 && (v == "~" || strings.HasPrefix(v, "~/")) {
 				v = w.home + v[1:]
 			}
-			if inAssign {
+			if inAssign && w.home != "" {
 				v = strings.ReplaceAll(v, ":~/", ":"+w.home+"/")
 				if strings.HasSuffix(v, ":~") {
 					v = v[:len(v)-1] + w.home
@@ -375,7 +378,9 @@ func (w *shWalker) param(p *syntax.ParamExp) (string, bool) {
 	if simple && p.Param != nil {
 		switch p.Param.Value {
 		case "HOME":
-			return w.home, true
+			if w.home != "" {
+				return w.home, true
+			}
 		case "PATH":
 			return pathMark, true
 		}
