@@ -706,6 +706,9 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 		return contentError{fmt.Errorf("module zip hash %s does not match the checksum database's %s: the proxy served a tampered or corrupt toolchain", got, want.res.h1)}
 	}
 	rep.emit(Event{Phase: PhaseVerify, Message: "h1 hash matches the checksum database"})
+	if err := restoreGoMods(t); err != nil {
+		return fmt.Errorf("finishing the module tree: %w", err)
+	}
 	return nil
 }
 

@@ -112,14 +112,25 @@ func (t *tree) path(rel string) string { return filepath.Join(t.root, filepath.F
 
 // filePerm is the permission of a regular file: the archive's bits when it
 // has them, owner-writable so the tree can be replaced later, and executable
-// under bin/ and pkg/tool/, which is what the go command restores for the
-// module zips that carry no modes at all.
+// where the go command makes the files of a module zip (which carries no
+// modes at all) executable: everything under bin/ and pkg/tool/, and the
+// exec wrappers lib/**/go_GOOS_GOARCH_exec.
 func filePerm(rel string, archiveMode os.FileMode) os.FileMode {
 	perm := archiveMode.Perm()&0o755 | 0o644
-	if strings.HasPrefix(rel, "bin/") || strings.HasPrefix(rel, "pkg/tool/") {
+	if strings.HasPrefix(rel, "bin/") || strings.HasPrefix(rel, "pkg/tool/") || isExecWrapper(rel) {
 		perm |= 0o111
 	}
 	return perm
+}
+
+// isExecWrapper matches what the go command's allowExec(GOROOT/lib,
+// "go_?*_?*_exec") makes executable.
+func isExecWrapper(rel string) bool {
+	if !strings.HasPrefix(rel, "lib/") {
+		return false
+	}
+	ok, _ := path.Match("go_?*_?*_exec", path.Base(rel))
+	return ok
 }
 
 // addLink queues a link. Links are created after every file is written, so
