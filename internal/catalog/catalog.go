@@ -13,9 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"strings"
 )
 
@@ -71,6 +69,10 @@ type file struct {
 	SumDB   []Entry `json:"sumdb"`
 }
 
+// maxFileSize caps a catalogue file; a company catalogue of thousands of
+// mirrors is well under it.
+const maxFileSize = 4 << 20
+
 // EnvVar names the environment variable that points at a catalogue file.
 const EnvVar = "GOSETUP_MIRRORS"
 
@@ -94,14 +96,9 @@ func Load(flagPath string, getenv func(string) string) (*Catalog, error) {
 	if path == "" {
 		return Default(), nil
 	}
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading mirror catalogue: %w (check the path given to --mirrors or %s)", err, EnvVar)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 4<<20))
-	if err != nil {
-		return nil, fmt.Errorf("reading mirror catalogue %s: %w", path, err)
 	}
 	return parse(data, Default(), path)
 }
