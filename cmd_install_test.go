@@ -115,7 +115,7 @@ func TestInstallCommandArchive(t *testing.T) {
 	if strings.Contains(errOut, "\r") || strings.Contains(errOut, "\033[") {
 		t.Errorf("terminal escapes without a terminal: %q", errOut)
 	}
-	for _, want := range []string{"downloading go1.22.5 via archive from test-archive", "SHA-256 matches", "done: go version go1.22.5", "export PATH=" + filepath.Join(dir, "bin")} {
+	for _, want := range []string{"downloading go1.22.5 via archive from test-archive", "SHA-256 matches release index test-index (" + f.IndexURL + ")", "done: go version go1.22.5", "export PATH=" + filepath.Join(dir, "bin")} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
 )
 
@@ -23,13 +26,64 @@ func IndexURL(base string) string {
 	return base + "?mode=json&include=all"
 }
 
-// fetchIndex downloads and parses one release index.
-func fetchIndex(ctx context.Context, client *http.Client, base string) ([]Release, error) {
-	body, err := get(ctx, client, IndexURL(base), maxIndexSize)
+// fetchIndex downloads and parses one release index, refusing one that
+// would come over plain HTTP from another host (see trustedIndexURL), and
+// names it in every release it lists.
+func fetchIndex(ctx context.Context, client *http.Client, e catalog.Entry) ([]Release, error) {
+	u, err := url.Parse(e.URL)
 	if err != nil {
 		return nil, err
 	}
-	return ParseIndex(body)
+	if err := checkIndexURL(u, e.AllowHTTP); err != nil {
+		return nil, err
+	}
+	// Every redirect hop must be as trustworthy as the first URL: an
+	// https index redirecting to http:// would hand the hashes to the
+	// network path again.
+	c := *client
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if err := checkIndexURL(req.URL, e.AllowHTTP); err != nil {
+			return fmt.Errorf("redirected: %w", err)
+		}
+		return nil
+	}
+	body, err := get(ctx, &c, IndexURL(e.URL), maxIndexSize)
+	if err != nil {
+		return nil, err
+	}
+	rels, err := ParseIndex(body)
+	if err != nil {
+		return nil, err
+	}
+	ref := IndexRef{Name: e.Name, URL: e.URL, PlainHTTP: !trustedIndexURL(u)}
+	for i := range rels {
+		rels[i].Index = ref
+	}
+	return rels, nil
+}
+
+// trustedIndexURL reports whether what u serves cannot be changed by the
+// network path: HTTPS, or plain HTTP to this machine (a local mirror).
+func trustedIndexURL(u *url.URL) bool {
+	if u.Scheme == "https" {
+		return true
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func checkIndexURL(u *url.URL, allowHTTP bool) error {
+	if trustedIndexURL(u) || allowHTTP && u.Scheme == "http" {
+		return nil
+	}
+	return fmt.Errorf("refusing the release index at %s over plain HTTP: it gives the SHA-256 every archive is checked against, so anyone on the network path could choose what is installed; use an https:// URL, or, on a network you trust, set \"allow_http\": true on this index entry of the catalogue", untrusted(u.Redacted(), 200))
 }
 
 // ParseIndex parses the official release index JSON. It rejects what a

@@ -571,10 +571,10 @@ func (in *Installer) fetchArchive(ctx context.Context, s *stream, f File, rel Re
 			return err
 		}
 		rep.flush(PhaseDownload)
-		if err := checkSum(h, want, f.Filename); err != nil {
+		if err := checkSum(h, want, f.Filename, rel.Index); err != nil {
 			return err
 		}
-		rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches the official index"})
+		rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches " + rel.Index.String()})
 		if _, err := unpackZip(ctx, zf, n, t, false); err != nil {
 			return unpackErr(err)
 		}
@@ -590,16 +590,16 @@ func (in *Installer) fetchArchive(ctx context.Context, s *stream, f File, rel Re
 	}
 	rep.flush(PhaseDownload)
 	rep.flush(PhaseUnpack)
-	if err := checkSum(h, want, f.Filename); err != nil {
+	if err := checkSum(h, want, f.Filename, rel.Index); err != nil {
 		return err
 	}
-	rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches the official index"})
+	rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches " + rel.Index.String()})
 	return nil
 }
 
-func checkSum(h hash.Hash, want []byte, name string) error {
+func checkSum(h hash.Hash, want []byte, name string, idx IndexRef) error {
 	if got := h.Sum(nil); string(got) != string(want) {
-		return contentError{fmt.Errorf("checksum mismatch for %s: got SHA-256 %x, the official index says %x", name, got, want)}
+		return contentError{fmt.Errorf("checksum mismatch for %s: got SHA-256 %x, %s says %x", name, got, idx, want)}
 	}
 	return nil
 }

@@ -147,7 +147,7 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 	modCh := make(chan modResult, 1)
 	go func() {
 		rels, src, fails := race(idxCtx, catalog.KindIndex, indexes, stagger, timeout, f.OnSource, func(ctx context.Context, e catalog.Entry) ([]Release, error) {
-			return fetchIndex(ctx, client, e.URL)
+			return fetchIndex(ctx, client, e)
 		})
 		idxCh <- indexResult{rels, src, fails}
 	}()

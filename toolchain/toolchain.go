@@ -21,6 +21,35 @@ type Release struct {
 	// Modules lists the platforms ("linux/amd64") the module channel
 	// serves for this release; empty when no proxy answered.
 	Modules []string `json:"modules,omitempty"`
+	// Index is the release index that gave Files (and so the SHA-256 an
+	// archive is checked against); zero when no index did.
+	Index IndexRef `json:"-"`
+}
+
+// IndexRef names a release index.
+type IndexRef struct {
+	Name string // catalogue name
+	URL  string
+	// PlainHTTP is true for an http:// index on another host that the
+	// catalogue explicitly allowed ("allow_http"): its hashes are only as
+	// trustworthy as the network path.
+	PlainHTTP bool
+}
+
+// String is how progress output names the index: "official
+// (https://go.dev/dl/)".
+func (r IndexRef) String() string {
+	if r.Name == "" {
+		return "the release index"
+	}
+	s := "release index " + r.Name
+	if r.URL != "" && r.URL != r.Name {
+		s += " (" + r.URL + ")"
+	}
+	if r.PlainHTTP {
+		s += ", fetched over plain HTTP as the catalogue allows"
+	}
+	return s
 }
 
 // File is one download in the official release index.

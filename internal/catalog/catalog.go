@@ -49,6 +49,14 @@ type Entry struct {
 	// Key is a checksum database's verifier key ("name+hash+key"). Only a
 	// sumdb entry for a database gosetup does not know needs one.
 	Key string `json:"key,omitempty"`
+	// AllowHTTP, for an index entry only, lets gosetup use an http:// index
+	// on a host other than loopback. An index gives the SHA-256 every
+	// archive is checked against, so over plain HTTP anyone on the network
+	// path could choose what gets installed (and run, for the version
+	// check); without this it is refused. Archive mirrors and module
+	// proxies may be plain HTTP: what they serve is checked against the
+	// index's hash or the signed checksum database.
+	AllowHTTP bool `json:"allow_http,omitempty"`
 }
 
 // Catalog is the set of mirrors gosetup knows about, in preference order
@@ -269,6 +277,9 @@ func normalize(k Kind, e *Entry) error {
 		}
 	} else if e.Key != "" {
 		return fmt.Errorf("\"key\" is only meaningful for sumdb entries")
+	}
+	if e.AllowHTTP && k != KindIndex {
+		return fmt.Errorf("\"allow_http\" is only meaningful for index entries (%s entries may be http:// already: what they serve is verified)", k)
 	}
 	return nil
 }
