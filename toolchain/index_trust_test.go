@@ -171,3 +171,24 @@ func TestStagedGoRunsOnlyAfterVerification(t *testing.T) {
 		t.Fatal("the unverified module bin/go was run")
 	}
 }
+
+// A first index that fails at once (here refused for plain HTTP) starts
+// the second at once; the stagger timer armed for the first must not then
+// start a third that does not exist (it indexed past the list and
+// crashed).
+func TestReleasesFastFailureThenSlowSecond(t *testing.T) {
+	idx := indexServer(t)
+	slow := server(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		http.Redirect(w, r, idx.URL+r.URL.RequestURI(), http.StatusFound)
+	})
+	cat := catalogJSON(t, map[string]any{
+		"index": []map[string]any{{"name": "plain", "url": "http://index.example/dl/"}, {"name": "slow", "url": slow.URL + "/dl/"}},
+	})
+	f := finder(t, cat)
+	f.Stagger = 50 * time.Millisecond
+	set, err := f.Releases(context.Background())
+	if err != nil || set.IndexSource != "slow" {
+		t.Fatalf("set %+v, err %v", set, err)
+	}
+}

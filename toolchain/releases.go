@@ -309,6 +309,9 @@ func race[T any](ctx context.Context, kind catalog.Kind, entries []catalog.Entry
 	var tick *time.Timer
 	var tickC <-chan time.Time
 	arm := func() {
+		// A timer armed for an earlier source must not fire once every
+		// source has started.
+		tickC = nil
 		if next < len(entries) && stagger >= 0 {
 			if tick == nil {
 				tick = time.NewTimer(stagger)
