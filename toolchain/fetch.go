@@ -123,6 +123,10 @@ type stream struct {
 	// fromCache is true while the consumer's copy starts with bytes kept
 	// by an earlier run, which no mirror of this stream is to blame for.
 	fromCache bool
+	// badBytes is set once a mirror served bytes that cannot be the file
+	// (wrong leading bytes, more than it may have): what was kept of the
+	// download is not worth resuming.
+	badBytes bool
 }
 
 func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
@@ -228,6 +232,7 @@ func (s *stream) Read(p []byte) (int, error) {
 		n, err := s.stallR.Read(p)
 		if n > 0 {
 			if perr := s.checkBytes(p[:n]); perr != nil {
+				s.badBytes = true
 				s.failMirror(perr)
 				continue
 			}

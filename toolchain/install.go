@@ -198,6 +198,11 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if warn != "" {
 		res.Warnings = append(res.Warnings, warn)
 	}
+	if res.Source != SourceModule {
+		// A module download that failed (or was interrupted in an earlier
+		// run) will never be resumed now.
+		in.dropModulePartial(ctx, req.Release.Version)
+	}
 	res.Duration = time.Since(start)
 	rep.emit(Event{Phase: PhaseDone, Source: res.Source, Mirror: res.Mirror, Done: res.Bytes, Total: res.Bytes, Files: res.Files, Message: res.GoVersion})
 	return res, nil
@@ -628,23 +633,19 @@ func unpackErr(err error) error {
 // the target (a zip needs random access), checks it with the go command's
 // module-zip rules, unpacks it in parallel while hashing every file, and
 // compares the resulting h1 hash with the checksum database's.
-func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, want *hashFuture) error {
+func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st *stage, rep *reporter, want *hashFuture) (err error) {
 	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
-	zf, cache, err := in.openModuleDownload(st, modVersion, s, rep)
+	zf, cache, err := in.openModuleDownload(ctx, st, modVersion, s.cfg.max, s, rep)
 	if err != nil {
 		return err
 	}
-	defer zf.Close()
 	done := false
 	defer func() {
 		if cache == nil {
+			zf.Close()
 			return
 		}
-		if done {
-			cache.remove()
-		} else {
-			cache.keep(s)
-		}
+		cache.finish(!done && resumable(err, s), s)
 	}()
 	s.cfg.restart = func() error {
 		if _, err := zf.Seek(0, io.SeekStart); err != nil {
@@ -665,7 +666,7 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 		}
 	}()
 	buf := make([]byte, 256<<10)
-	_, err = io.CopyBuffer(onlyWriter{zf}, s, buf)
+	_, err = io.CopyBuffer(fileWriter{zf}, s, buf)
 	close(stopWatch)
 	if err != nil {
 		if herr := want.failed(); herr != nil {

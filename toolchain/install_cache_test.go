@@ -1,0 +1,232 @@
+package toolchain
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// noisyModuleZip is a module zip with size MB of incompressible content,
+// so that it downloads in many reads.
+func noisyModuleZip(t *testing.T, p dist.Platform, size int) []byte {
+	noise := make([]byte, size)
+	rand.Read(noise)
+	es := append(fakeToolchain(instVersion, p), tEntry{Name: "src/noise.bin", Body: string(noise)})
+	return makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, p), es))
+}
+
+func partialsIn(t *testing.T, cache string) []string {
+	t.Helper()
+	ents, _ := os.ReadDir(filepath.Join(cache, "downloads"))
+	var out []string
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Two installs of one version sharing one download cache (CI jobs on one
+// runner), downloading at the same time: both succeed, no mirror is
+// blamed, and the cache is left clean. The proxy holds the first download
+// until the second has started, then sends the second one slowly, so the
+// first finishes (and once deleted the shared partial) while the second is
+// still writing.
+func TestConcurrentInstallsShareCache(t *testing.T) {
+	e := newEnv(t)
+	zipData := noisyModuleZip(t, e.p, 1<<20)
+	var mu sync.Mutex
+	n := 0
+	second := make(chan struct{})
+	_, rel := moduleSetup(t, e, zipData, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if !strings.HasSuffix(r.URL.Path, ".zip") || r.Header.Get("Range") == "bytes=0-0" {
+			serve()
+			return
+		}
+		mu.Lock()
+		n++
+		me := n
+		mu.Unlock()
+		if me == 1 {
+			select {
+			case <-second:
+			case <-time.After(5 * time.Second):
+			}
+			serve()
+			return
+		}
+		if me == 2 {
+			close(second)
+		}
+		// Slowly: 64 KB every 20 ms.
+		w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
+		for off := 0; off < len(zipData); off += 64 << 10 {
+			w.Write(zipData[off:min(off+64<<10, len(zipData))])
+			w.(http.Flusher).Flush()
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	cache := t.TempDir()
+	parent := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := e.installer()
+			in.CacheDir = cache
+			in.RankTimeout = -1
+			_, errs[i] = in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, fmt.Sprint("go", i)), Source: SourceModule})
+		}()
+		if i == 0 {
+			// Let the first one take the cache before the second starts.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				mu.Lock()
+				started := n > 0
+				mu.Unlock()
+				if started || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("install %d: %v", i, err)
+		}
+	}
+	if f := e.failovers(); len(f) != 0 {
+		t.Errorf("a good proxy was blamed: %v", f)
+	}
+	if p := partialsIn(t, cache); len(p) != 0 {
+		t.Errorf("cache left %v", p)
+	}
+	separate := false
+	e.mu.Lock()
+	for _, ev := range e.events {
+		separate = separate || strings.Contains(ev.Message, "downloading a separate copy")
+	}
+	e.mu.Unlock()
+	if !separate {
+		t.Error("the second install did not say it downloads its own copy")
+	}
+}
+
+// A download abandoned because the proxy streamed more than a module zip
+// may have leaves nothing in the cache.
+func TestEndlessModuleStreamLeavesNoPartial(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	_, arel := archiveSetup(t, e, archive, nil)
+	_, mrel := moduleSetup(t, e, goodModuleZip(t, e.p), func(w http.ResponseWriter, r *http.Request, serve func()) {
+		if !strings.HasSuffix(r.URL.Path, ".zip") {
+			serve()
+			return
+		}
+		w.Write([]byte("PK\x03\x04"))
+		junk := make([]byte, 32<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(junk); err != nil {
+				return
+			}
+		}
+	})
+	rel := arel
+	rel.Modules = mrel.Modules
+	cache := t.TempDir()
+	in := e.installer()
+	in.CacheDir = cache
+	in.maxModuleZip = 1 << 20
+	in.RankTimeout = -1
+	_, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("err = %v", err)
+	}
+	if p := partialsIn(t, cache); len(p) != 0 {
+		t.Fatalf("an endless stream left %v in the cache", p)
+	}
+}
+
+// A partial download kept by an interrupted module install is deleted once
+// the release is installed through the archive channel: nothing would
+// ever resume it.
+func TestPartialDroppedAfterOtherChannel(t *testing.T) {
+	e := newEnv(t)
+	archive := goodArchive(t, e)
+	_, rel := archiveSetup(t, e, archive, nil)
+	cache := t.TempDir()
+	partial := filepath.Join(cache, "downloads", dist.ModuleVersion(instVersion, e.p)+".zip.partial")
+	os.MkdirAll(filepath.Dir(partial), 0o755)
+	os.WriteFile(partial, []byte("PK\x03\x04 an interrupted download"), 0o644)
+	os.WriteFile(partial+".json", []byte(`{}`), 0o644)
+	in := e.installer()
+	in.CacheDir = cache
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
+		t.Fatal(err)
+	}
+	if p := partialsIn(t, cache); len(p) != 0 {
+		t.Fatalf("cache still holds %v after the archive install", p)
+	}
+}
+
+// TestFullDiskDropsPartial runs a module install in a child process whose
+// file size limit (RLIMIT_FSIZE) is below the zip's size: writing the
+// download fails with EFBIG, as on a full disk. The partial must be gone
+// (keeping it would keep the disk full) and the error must say it was the
+// disk, blaming no mirror.
+func TestFullDiskDropsPartial(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("RLIMIT_FSIZE is Unix")
+	}
+	if dir := os.Getenv("GOSETUP_FULLDISK_CACHE"); dir != "" {
+		e := newEnv(t)
+		zipData := noisyModuleZip(t, e.p, 1<<20)
+		_, rel := moduleSetup(t, e, zipData, nil)
+		in := e.installer()
+		in.CacheDir = dir
+		in.RankTimeout = -1
+		var lim syscall.Rlimit
+		lim.Cur, lim.Max = 256<<10, 256<<10
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		_, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
+		msg := fmt.Sprint(err)
+		if f := e.failovers(); len(f) != 0 {
+			msg += fmt.Sprintf(" [blamed %v]", f)
+		}
+		os.WriteFile(filepath.Join(dir, "err"), []byte(msg), 0o644)
+		return
+	}
+	cache := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFullDiskDropsPartial$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "GOSETUP_FULLDISK_CACHE="+cache)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	msg, _ := os.ReadFile(filepath.Join(cache, "err"))
+	os.Remove(filepath.Join(cache, "err"))
+	if !strings.Contains(string(msg), "file too large") || !strings.Contains(string(msg), "writing the download") || strings.Contains(string(msg), "blamed") {
+		t.Errorf("error = %q, want the write error, no mirror blamed", msg)
+	}
+	if p := partialsIn(t, cache); len(p) != 0 {
+		t.Fatalf("the full disk left %v in the cache", p)
+	}
+}
