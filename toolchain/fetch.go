@@ -44,7 +44,22 @@ type fetchConfig struct {
 	// whole file (200): the consumer discards what it has and the stream
 	// starts over from byte 0. Without it those bytes are skipped instead.
 	restart func() error
+	// lowSpeed and lowSpeedTime are curl's --speed-limit and --speed-time:
+	// a connection that delivers less than lowSpeed bytes a second over
+	// lowSpeedTime of waiting for the network is abandoned, provided
+	// another source is left to try (a mirror of this stream, or, with
+	// otherSource, another channel). lowSpeed <= 0 disables the check.
+	lowSpeed     int64
+	lowSpeedTime time.Duration
+	otherSource  bool
 }
+
+// slowError is a mirror abandoned for being far too slow; like a server
+// error it is retried when no other source is left.
+type slowError struct{ err error }
+
+func (e slowError) Error() string { return e.err.Error() }
+func (e slowError) Unwrap() error { return e.err }
 
 // permanentError marks a mirror as unusable for this file (404, wrong
 // content); transient errors are retried.
@@ -127,6 +142,13 @@ type stream struct {
 	// (wrong leading bytes, more than it may have): what was kept of the
 	// download is not worth resuming.
 	badBytes bool
+
+	// The low-speed window of the current connection: bytes received and
+	// time spent waiting in Read for them (time the consumer takes between
+	// reads, such as a slow disk, does not count against the mirror).
+	winBytes int64
+	winWait  time.Duration
+	slowSaid bool // the "very slow, but nothing else to try" note was sent
 }
 
 func newStream(ctx context.Context, cfg fetchConfig, mirrors []mirror) *stream {
@@ -229,7 +251,9 @@ func (s *stream) Read(p []byte) (int, error) {
 			// Read one byte past the expected end to notice an overlong file.
 			p = p[:s.cfg.size-s.off+1]
 		}
+		t0 := time.Now()
 		n, err := s.stallR.Read(p)
+		slow := s.checkSpeed(n, time.Since(t0))
 		if n > 0 {
 			if perr := s.checkBytes(p[:n]); perr != nil {
 				s.badBytes = true
@@ -240,7 +264,15 @@ func (s *stream) Read(p []byte) (int, error) {
 			s.served[s.cur] = true
 			s.streak = 0
 			s.cfg.rep.addBytes(n)
+			if slow != nil && err == nil {
+				// Keep what did arrive; the next source resumes after it.
+				s.failMirror(slow)
+			}
 			return n, nil
+		}
+		if slow != nil && err == nil {
+			s.failMirror(slow)
+			continue
 		}
 		if err == io.EOF {
 			if s.cfg.size >= 0 && s.off < s.cfg.size {
@@ -261,6 +293,48 @@ func (s *stream) Read(p []byte) (int, error) {
 		// A dropped or stalled connection: resume.
 		s.failMirror(fmt.Errorf("connection lost after %d bytes: %w", s.off, err))
 	}
+}
+
+// checkSpeed adds one Read (n bytes after waiting d) to the low-speed
+// window and returns a slowError when the window is full and its rate is
+// below the limit while another source is left; it then starts a new
+// window. With nothing else to try the slow mirror is kept, and said to
+// be slow once.
+func (s *stream) checkSpeed(n int, d time.Duration) error {
+	if s.cfg.lowSpeed <= 0 || s.cfg.lowSpeedTime <= 0 {
+		return nil
+	}
+	s.winBytes += int64(n)
+	s.winWait += d
+	if s.winWait < s.cfg.lowSpeedTime {
+		return nil
+	}
+	rate := float64(s.winBytes) / s.winWait.Seconds()
+	window := s.winWait
+	s.winBytes, s.winWait = 0, 0
+	if rate >= float64(s.cfg.lowSpeed) {
+		return nil
+	}
+	if !s.othersAlive() && !s.cfg.otherSource {
+		if !s.slowSaid {
+			s.slowSaid = true
+			m := s.mirrors[s.cur]
+			s.cfg.rep.emit(Event{Phase: PhaseConnect, Mirror: m.Name, URL: m.URL,
+				Message: fmt.Sprintf("very slow (%s over the last %s), but no other source is left to try", formatRate(rate), window.Round(time.Second))})
+		}
+		return nil
+	}
+	return slowError{fmt.Errorf("too slow: %s over %s, below the low-speed limit of %s", formatRate(rate), window.Round(100*time.Millisecond), formatRate(float64(s.cfg.lowSpeed)))}
+}
+
+func formatRate(bps float64) string {
+	switch {
+	case bps >= 1e6:
+		return fmt.Sprintf("%.1f MB/s", bps/1e6)
+	case bps >= 1e3:
+		return fmt.Sprintf("%.1f kB/s", bps/1e3)
+	}
+	return fmt.Sprintf("%.0f B/s", bps)
 }
 
 // checkBytes rejects content that cannot be the file: the wrong leading
@@ -304,7 +378,9 @@ func (s *stream) failMirror(err error) {
 	m := s.mirrors[s.cur]
 	var pe permanentError
 	var se serverError
-	if errors.As(err, &pe) || errors.As(err, &se) && s.othersAlive() {
+	var slow slowError
+	if errors.As(err, &pe) || errors.As(err, &se) && s.othersAlive() || errors.As(err, &slow) {
+		// A slow mirror is only ever reported when another source is left.
 		s.dead[s.cur] = true
 	} else {
 		s.fails[s.cur]++
@@ -460,6 +536,7 @@ func (s *stream) connect() error {
 	ok = true
 	s.body = resp.Body
 	s.cancelReq = cancel
+	s.winBytes, s.winWait = 0, 0
 	s.stallR = httpx.NewStallReader(resp.Body, s.cfg.stall, cancel)
 	return nil
 }

@@ -45,6 +45,15 @@ type Installer struct {
 	Attempts int
 	// Backoff is the first retry delay, doubling (default 1s).
 	Backoff time.Duration
+	// LowSpeedLimit and LowSpeedTime are the low-speed limit (curl's
+	// --speed-limit and --speed-time): a mirror that delivers less than
+	// LowSpeedLimit bytes a second over LowSpeedTime of waiting on the
+	// network is abandoned when another mirror or channel is left to try
+	// (the next one resumes at the same byte); with nothing else left it is
+	// kept, however slow. Defaults: DefaultLowSpeedLimit over
+	// DefaultLowSpeedTime; a negative LowSpeedLimit disables the check.
+	LowSpeedLimit int64
+	LowSpeedTime  time.Duration
 	// RankTimeout bounds the quick parallel probe that orders mirrors
 	// (default 3s; negative: keep catalogue order).
 	RankTimeout time.Duration
@@ -58,6 +67,16 @@ type Installer struct {
 	// the go command's own limit); tests lower it.
 	maxModuleZip int64
 }
+
+// Defaults for the low-speed limit. 32 kB/s is two hours for a 70 MB
+// toolchain, far below any mirror worth waiting for, yet well above a
+// server trickling a byte every few seconds to dodge the stall timer; 20 s
+// of measurement rides out a brief congestion, and fails a trickling
+// mirror over within half a minute.
+const (
+	DefaultLowSpeedLimit = 32 << 10
+	DefaultLowSpeedTime  = 20 * time.Second
+)
 
 // Request says what to install where.
 type Request struct {
@@ -151,7 +170,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 			}
 		}
 		rep.setChannel(ch.source, "")
-		m, err := in.fetchChannel(ctx, ch, req.Release, st, rep)
+		m, err := in.fetchChannel(ctx, ch, req.Release, st, rep, i+1 < len(chans))
 		if err == nil {
 			res.Source, res.Mirror, res.URL = ch.source, m.Name, m.URL
 			break
@@ -404,7 +423,10 @@ func (e contentError) Unwrap() error { return e.err }
 
 // fetchChannel downloads and unpacks through one channel, failing over
 // between its mirrors, and returns the mirror that served the good copy.
-func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, st *stage, rep *reporter) (mirror, error) {
+//
+// otherChannel says another channel is left to try if this one fails,
+// so a far too slow last mirror may be abandoned.
+func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, st *stage, rep *reporter, otherChannel bool) (mirror, error) {
 	bad := make([]bool, len(ch.mirrors))
 	var failures []MirrorError
 	startedOver := false
@@ -442,7 +464,14 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 				return mirror{}, err
 			}
 		}
-		cfg := fetchConfig{client: in.Client, stall: in.StallTimeout, attempts: in.Attempts, backoff: in.Backoff, size: -1, rep: rep}
+		cfg := fetchConfig{client: in.Client, stall: in.StallTimeout, attempts: in.Attempts, backoff: in.Backoff, size: -1, rep: rep,
+			lowSpeed: in.LowSpeedLimit, lowSpeedTime: in.LowSpeedTime, otherSource: otherChannel}
+		if cfg.lowSpeed == 0 {
+			cfg.lowSpeed = DefaultLowSpeedLimit
+		}
+		if cfg.lowSpeedTime <= 0 {
+			cfg.lowSpeedTime = DefaultLowSpeedTime
+		}
 		var s *stream
 		var err error
 		switch ch.source {
