@@ -131,7 +131,7 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return confirmAndApply(ctx, a, plan, *dryRun, *yes, "write")
+	return confirmAndApply(ctx, a, plan, *dryRun, *yes)
 }
 
 func goosOf(e envwriter.Env) string {
@@ -143,7 +143,7 @@ func goosOf(e envwriter.Env) string {
 
 // describePlan prints what a plan will do: shells found, each file and
 // why, registry values, warnings.
-func describePlan(w io.Writer, p *envwriter.Plan, home string, uninstall bool) {
+func describePlan(w io.Writer, p *envwriter.Plan, home string) {
 	short := func(path string) string {
 		if home != "" && strings.HasPrefix(path, home+string(filepath.Separator)) {
 			return "~" + path[len(home):]
@@ -168,41 +168,31 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string, uninstall bool) {
 	}
 	fmt.Fprintln(w, "files:")
 	for _, c := range p.Changes {
-		action := "unchanged"
-		switch {
-		case !c.Changed():
-		case c.New == nil:
-			action = "remove"
-		case !c.Exists:
-			action = "create"
-		default:
-			action = "edit"
-		}
 		name := short(c.Path)
 		if c.Link != "" {
 			name = short(c.Link) + " -> " + short(c.Path)
 		}
-		fmt.Fprintf(w, "  %-9s %s  (%s: %s)\n", action, name, c.Kind, c.Why)
+		fmt.Fprintf(w, "  %-9s %s  (%s: %s)\n", c.Action(), name, c.Kind, c.Why)
 		if c.Note != "" {
 			fmt.Fprintf(w, "            note: %s\n", c.Note)
 		}
 	}
-	for _, r := range p.Registry {
+	for _, r := range p.RegistryChanges() {
 		prior := "(not set)"
 		switch {
-		case r.PriorExists && strings.HasPrefix(r.PriorData, "\x00"):
+		case r.PriorExists && strings.HasPrefix(r.Prior, "\x00"):
 			prior = "(a non-text value)"
 		case r.PriorExists:
-			prior = r.PriorData
+			prior = r.Prior
 		}
-		if uninstall {
+		switch {
+		case r.Why != "":
+			fmt.Fprintf(w, "  restore   HKCU\\Environment\\%s (%s)\n", r.Name, r.Why)
+		case r.Reverts:
 			fmt.Fprintf(w, "  restore   HKCU\\Environment\\%s to %s\n", r.Name, prior)
-		} else {
+		default:
 			fmt.Fprintf(w, "  registry  HKCU\\Environment\\%s: %s -> %s\n", r.Name, prior, r.Data)
 		}
-	}
-	for _, r := range p.RegistryRevert {
-		fmt.Fprintf(w, "  restore   HKCU\\Environment\\%s (the value now lives in the Go env file)\n", r.Name)
 	}
 	if p.Toolchain != "" {
 		fmt.Fprintf(w, "  remove    %s  (the Go toolchain gosetup installed)\n", short(p.Toolchain))
@@ -214,9 +204,13 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string, uninstall bool) {
 
 // confirmAndApply shows the plan, prints diffs for --dry-run, asks (or
 // requires --yes without a terminal), and applies.
-func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes bool, verb string) error {
+func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes bool) error {
+	verb := "write"
+	if p.Purpose() == envwriter.PurposeRevert {
+		verb = "undo"
+	}
 	home := a.getenv("HOME")
-	describePlan(a.stdout, p, home, verb == "undo")
+	describePlan(a.stdout, p, home)
 	if dryRun {
 		for _, c := range p.Changed() {
 			oldName, newName := c.Path, c.Path
@@ -251,7 +245,7 @@ func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes
 	if err := p.Apply(ctx); err != nil {
 		return err
 	}
-	if verb == "write" {
+	if p.Purpose() == envwriter.PurposeWrite {
 		fmt.Fprintf(a.stdout, "done. %s\n", shellHint(p))
 	} else {
 		fmt.Fprintln(a.stdout, "done. New shells no longer get gosetup's settings.")
@@ -328,7 +322,7 @@ func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, s en
 	if err != nil {
 		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
 	}
-	describePlan(a.stderr, p, a.getenv("HOME"), false)
+	describePlan(a.stderr, p, a.getenv("HOME"))
 	if err := p.Apply(ctx); err != nil {
 		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
 	}

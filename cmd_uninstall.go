@@ -36,5 +36,5 @@ func runUninstall(ctx context.Context, a *app, args []string) error {
 		}
 		return nil
 	}
-	return confirmAndApply(ctx, a, plan, *dryRun, *yes, "undo")
+	return confirmAndApply(ctx, a, plan, *dryRun, *yes)
 }
