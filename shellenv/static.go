@@ -55,24 +55,47 @@ type item struct {
 }
 
 func parseShItems(text []byte, file, home string) ([]item, error) {
+	// bash is the widest of the POSIX dialects mvdan.cc/sh reads, and
+	// ksh files mostly parse with it; zsh's files get its (experimental)
+	// zsh dialect first. When the first dialect fails, the other is
+	// tried, and an error remains only when both fail.
+	langs := []syntax.LangVariant{syntax.LangBash, syntax.LangZsh}
+	if isZshFile(file) {
+		langs[0], langs[1] = langs[1], langs[0]
+	}
+	items, err := parseShItemsLang(text, file, home, langs[0])
+	if err == nil {
+		return items, nil
+	}
+	if items2, err2 := parseShItemsLang(text, file, home, langs[1]); err2 == nil {
+		return items2, nil
+	}
+	return items, err
+}
+
+// isZshFile: zsh's startup files and *.zsh.
+func isZshFile(file string) bool {
+	b := strings.TrimPrefix(filepath.Base(file), ".")
+	return strings.HasSuffix(b, ".zsh") || b == "zshenv" || b == "zprofile" || b == "zshrc" || b == "zlogin" || b == "zlogout"
+}
+
+func parseShItemsLang(text []byte, file, home string, lang syntax.LangVariant) ([]item, error) {
 	var items []item
-	// bash is the widest of the POSIX dialects mvdan.cc/sh reads; zsh and
-	// ksh files mostly parse with it, and what does not is an error for
-	// the caller rather than a guess.
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(false)).Parse(bytes.NewReader(text), file)
+	f, err := syntax.NewParser(syntax.Variant(lang)).Parse(bytes.NewReader(text), file)
 	if err != nil {
-		// Keep what precedes the error: a file with a zsh-only line at the
+		// Keep what precedes the error: a file with an odd line at the
 		// end still tells about its first lines.
+		f = nil
 		if pe, ok := err.(syntax.ParseError); ok && pe.Pos.Line() > 1 {
 			cut := lineOffset(text, int(pe.Pos.Line()))
-			if f2, err2 := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(bytes.NewReader(text[:cut]), file); err2 == nil {
+			if f2, err2 := syntax.NewParser(syntax.Variant(lang)).Parse(bytes.NewReader(text[:cut]), file); err2 == nil {
 				f = f2
 			}
 		}
-		if f == nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
 		err = fmt.Errorf("%s: %w", file, err)
+		if f == nil {
+			return nil, err
+		}
 	}
 	w := shWalker{text: text, file: file, home: home, items: &items}
 	w.stmts(f.Stmts, false)
