@@ -175,10 +175,19 @@ func writeDoctorTable(w io.Writer, rep *doctor.Report, home string, colour bool)
 		return p
 	}
 	width := 0
+	bad := map[string]bool{}
 	for _, f := range rep.Findings {
 		width = max(width, len(f.Check))
+		if f.Severity != doctor.OK {
+			bad[f.Check] = true
+		}
 	}
 	for _, f := range rep.Findings {
+		if f.Severity == doctor.OK && bad[f.Check] {
+			// The check found a problem somewhere: its ok lines for the
+			// other shells would only blur it (--json keeps them).
+			continue
+		}
 		mark := "[" + marks[f.Severity] + "]"
 		if colour {
 			mark = colours[f.Severity] + mark + "\x1b[0m"

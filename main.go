@@ -10,6 +10,7 @@
 //	gosetup probe                probe mirrors and recommend GOPROXY/GOSUMDB
 //	gosetup env                  show or write GOPROXY, GOSUMDB, GOPRIVATE, PATH
 //	gosetup doctor [CHECK...]    find what is wrong with the Go setup, and where
+//	gosetup repair [CHECK...]    fix what doctor found (diff first, recorded for uninstall)
 //	gosetup uninstall            undo everything gosetup wrote
 //
 // Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
@@ -86,6 +87,7 @@ func commands() map[string]command {
 		"env":       {"show or persistently set GOPROXY, GOSUMDB, GOPRIVATE and PATH", runEnv},
 		"uninstall": {"remove every setting gosetup wrote, restoring prior values", runUninstall},
 		"doctor":    {"find what is wrong with this machine's Go setup, and where it comes from", runDoctor},
+		"repair":    {"fix what doctor found, showing each change first, and prove it in fresh shells", runRepair},
 		"version":   {"print gosetup's version", runVersion},
 	}
 }

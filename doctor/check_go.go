@@ -64,13 +64,18 @@ func (f *Facts) whyNoGo(v *View) Finding {
 			}
 			continue
 		}
-		managed := dir == filepath.Join(f.toolchainDir(), "bin")
+		installed := f.toolchainDir() != "" && dir == filepath.Join(f.toolchainDir(), "bin")
+		managed := installed
 		for _, m := range f.managedDirs() {
 			managed = managed || cleanDir(m, f.GOOS) == cleanDir(dir, f.GOOS)
 		}
 		fd.Sources = []Source{{Kind: SourcePath, File: p}}
 		if managed {
-			fd.Message += ": gosetup installed Go in " + filepath.Dir(dir) + ", but " + dir + " is not on PATH here"
+			if installed {
+				fd.Message += ": gosetup installed Go in " + filepath.Dir(dir) + ", but " + dir + " is not on PATH here"
+			} else {
+				fd.Message += ": gosetup puts " + dir + " first on PATH, but not here"
+			}
 			fd.Fix = "run gosetup repair to put it back on PATH (a startup file this shell reads is missing gosetup's block, or a later line resets PATH)"
 			fd.Repairable = true
 			fd.Repair = &RepairHint{PathFirst: dir}

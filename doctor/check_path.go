@@ -11,6 +11,8 @@ func checkPathHygiene(ctx context.Context, f *Facts) []Finding {
 	return f.perView(func(v *View) []Finding {
 		var out []Finding
 		seen := map[string]string{}
+		// GOPATH's bin may not exist yet: go install creates it.
+		gobin, _ := f.gopathBin(v)
 		for _, e := range pathList(v.Getenv("PATH"), f.GOOS) {
 			if e == "" || e == "." {
 				continue // security.path-cwd
@@ -30,7 +32,7 @@ func checkPathHygiene(ctx context.Context, f *Facts) []Finding {
 				out = append(out, Finding{Severity: Warn, Message: "PATH entry " + quoteEntry(e) + " is relative: what it finds depends on the current directory",
 					Sources: []Source{f.pathSource(v, e)}, Fix: "run gosetup repair to remove it, or give the full path",
 					Repairable: true, Repair: &RepairHint{DropPath: []string{e}}})
-			case isAbs(e, f.GOOS):
+			case isAbs(e, f.GOOS) && !sameDir(e, gobin, f.GOOS) && cleanDir(e, f.GOOS) != cleanDir(gobin, f.GOOS):
 				if fi, err := os.Stat(e); err != nil || !fi.IsDir() {
 					out = append(out, Finding{Severity: Warn, Message: "PATH entry " + quoteEntry(e) + " does not exist (or is not a directory)",
 						Sources: []Source{f.pathSource(v, e)}, Fix: "run gosetup repair to remove it",

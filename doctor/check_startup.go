@@ -28,9 +28,13 @@ func checkStartupBlocks(ctx context.Context, f *Facts) []Finding {
 				Sources: []Source{{Kind: SourcePath, File: s}}, Fix: "run gosetup repair to write it again", Repairable: true, Repair: repair})
 		}
 	}
+	targets := map[string]bool{}
+	for _, t := range envwriter.StartupFiles(f.env) {
+		targets[t.Path] = true
+	}
 	for _, r := range st.Files {
-		if st.GoEnv != nil && st.GoEnv.File != nil && r.Path == st.GoEnv.Path {
-			continue
+		if !targets[r.Path] && !targets[r.Link] {
+			continue // a file repair edited, or the Go env file: no block there
 		}
 		b, err := os.ReadFile(r.Path)
 		switch {

@@ -85,6 +85,8 @@ func (s Source) String() string {
 		return "gosetup's environment"
 	case s.Kind == SourceShell:
 		return s.Shell
+	case s.Kind == SourceDefault:
+		return "the go command's default"
 	case s.Key != "":
 		return s.Key
 	}
@@ -162,6 +164,8 @@ type Report struct {
 	Shells []ShellSummary `json:"shells"`
 	// Gos are the go commands found along PATH, in order.
 	Gos []GoInstall `json:"gos"`
+
+	facts *Facts // for Actions
 }
 
 // Skip is a check that did not run.
@@ -270,7 +274,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Gos: f.Gos, Shells: f.shellSummaries()}
+	r := &Report{Gos: f.Gos, Shells: f.shellSummaries(), facts: f}
 	for _, c := range checks {
 		if c.Network && opts.Offline {
 			r.Skipped = append(r.Skipped, Skip{Check: c.ID, Reason: "offline"})

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gosetup/gosetup/doctor"
+	"github.com/gosetup/gosetup/envwriter"
+)
+
+// runRepair implements `gosetup repair`: doctor, then each fix it can make
+// as a diff, confirmed per change on a terminal (all at once with --yes),
+// written as one recorded plan, and proved by doctor again in fresh shells.
+func runRepair(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlagSet("repair", "[--yes] [--dry-run] [CHECK...]")
+	yes := fs.Bool("yes", false, "make every change without asking; a setting in several places keeps the value a fresh login shell sees today")
+	dryRun := fs.Bool("dry-run", false, "show the diff of every change, and change nothing")
+	mirrors := mirrorsFlag(fs)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if _, err := doctor.Select(rest); err != nil {
+		return usageError{err.Error()}
+	}
+	interactive := !*yes && !*dryRun && a.isTerminal(a.stdin) && a.isTerminal(a.stdout)
+	unconfirmed := !*yes && !*dryRun && !interactive
+	if unconfirmed {
+		*dryRun = true // show the changes, then refuse
+	}
+	fmt.Fprintln(a.stderr, "checking (fresh login and interactive shells of every installed shell)…")
+	before, err := a.doctorReport(ctx, rest, true, *mirrors)
+	if err != nil {
+		return err
+	}
+	actions := doctor.Actions(before)
+	env := envwriter.Env{Getenv: a.getenv}
+	in := bufio.NewReader(a.stdin)
+	var chosen []*doctor.Action
+	for _, act := range actions {
+		if act.Manual != "" && len(act.Edits) == 0 {
+			fmt.Fprintf(a.stdout, "cannot fix %s automatically: %s\n", act.Check, act.Manual)
+			continue
+		}
+		if act.Choice != nil && interactive {
+			if err := askChoice(a, in, act); err != nil {
+				return err
+			}
+		}
+		p, err := doctor.PlanRepair(ctx, env, []*doctor.Action{act})
+		if err != nil {
+			fmt.Fprintf(a.stdout, "cannot fix %s: %v\n", act.Check, err)
+			continue
+		}
+		if p == nil || p.Empty() {
+			continue
+		}
+		fmt.Fprintf(a.stdout, "\n== %s (%s)\n", act.Title, act.Check)
+		for _, fx := range act.Fixes {
+			fmt.Fprintf(a.stdout, "   fixes: %s\n", fx)
+		}
+		printDiffs(a.stdout, p)
+		if interactive {
+			ok, err := askYes(a, in, "Make this change?")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		chosen = append(chosen, act)
+	}
+	if *dryRun {
+		if len(chosen) == 0 {
+			fmt.Fprintln(a.stdout, "nothing to repair automatically")
+		} else if unconfirmed {
+			return errors.New("refusing to make these changes without confirmation: stdin is not a terminal; review the diffs above and run again with --yes")
+		}
+		fmt.Fprintln(a.stdout, "dry run: nothing was changed")
+		return nil
+	}
+	if len(chosen) == 0 {
+		fmt.Fprintln(a.stdout, "nothing was changed")
+		printBeforeAfter(a.stdout, before, nil, a.home())
+		if before.Worst() == doctor.Fail {
+			return errSilentFailure
+		}
+		return nil
+	}
+	plan, err := doctor.PlanRepair(ctx, env, chosen)
+	if err != nil {
+		return fmt.Errorf("nothing was changed: %w", err)
+	}
+	if plan != nil {
+		if err := plan.Apply(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout, "\nchanged:")
+		for _, c := range plan.Changed() {
+			fmt.Fprintf(a.stdout, "  %s  (%s)\n", c.Display(), c.Why)
+		}
+		fmt.Fprintln(a.stdout, "undo everything gosetup changed, these lines included: gosetup uninstall")
+	}
+	fmt.Fprintln(a.stderr, "checking again in fresh shells…")
+	after, err := a.doctorReport(ctx, rest, true, *mirrors)
+	if err != nil {
+		return fmt.Errorf("the changes were made, but checking them failed: %w", err)
+	}
+	printBeforeAfter(a.stdout, before, after, a.home())
+	if after.Worst() == doctor.Fail {
+		return errSilentFailure
+	}
+	return nil
+}
+
+func printDiffs(w io.Writer, p *envwriter.Plan) {
+	for _, c := range p.Changed() {
+		oldName, newName := c.Path, c.Path
+		if !c.Exists {
+			oldName = "/dev/null"
+		}
+		if c.New == nil {
+			newName = "/dev/null"
+		}
+		fmt.Fprint(w, envwriter.UnifiedDiff(oldName, newName, c.Old, c.New))
+	}
+	for _, r := range p.Registry {
+		fmt.Fprintf(w, "registry HKCU\\Environment\\%s: %s -> %s\n", r.Name, r.PriorData, r.Data)
+	}
+}
+
+func askYes(a *app, in *bufio.Reader, q string) (bool, error) {
+	fmt.Fprintf(a.stderr, "%s [y/N] ", q)
+	line, err := in.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "y" || ans == "yes", nil
+}
+
+func askChoice(a *app, in *bufio.Reader, act *doctor.Action) error {
+	c := act.Choice
+	fmt.Fprintf(a.stderr, "\n%s is set in several places; which value should stay (in the Go env file, as go env -w)?\n", c.Name)
+	for i, v := range c.Values {
+		mark := " "
+		if i == c.Default {
+			mark = "*"
+		}
+		fmt.Fprintf(a.stderr, " %s %d) %s=%s   (%s)\n", mark, i+1, c.Name, v.Value, strings.Join(v.From, ", "))
+	}
+	for {
+		fmt.Fprintf(a.stderr, "value to keep [%d, the one a fresh login shell sees today]: ", c.Default+1)
+		line, err := in.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			return act.Choose(c.Default)
+		}
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(c.Values) {
+			return act.Choose(n - 1)
+		}
+		if errors.Is(err, io.EOF) {
+			return act.Choose(c.Default)
+		}
+		fmt.Fprintf(a.stderr, "give a number from 1 to %d\n", len(c.Values))
+	}
+}
+
+// printBeforeAfter lists what was wrong before and what is now.
+func printBeforeAfter(w io.Writer, before, after *doctor.Report, home string) {
+	key := func(f doctor.Finding) string { return f.Check + "\x00" + f.Message }
+	now := map[string]doctor.Finding{}
+	if after != nil {
+		for _, f := range after.Findings {
+			now[key(f)] = f
+		}
+	}
+	short := func(s string) string {
+		if home != "" {
+			s = strings.ReplaceAll(s, home+"/", "~/")
+		}
+		return s
+	}
+	fmt.Fprintln(w, "\nbefore -> after:")
+	problems := 0
+	for _, f := range before.Findings {
+		if f.Severity == doctor.OK {
+			continue
+		}
+		problems++
+		state := "still " + string(f.Severity)
+		if after != nil {
+			if _, still := now[key(f)]; !still {
+				state = "fixed"
+			}
+		}
+		fmt.Fprintf(w, "  %-5s -> %-10s %s  %s\n", f.Severity, state, f.Check, short(f.Message))
+	}
+	if after != nil {
+		old := map[string]bool{}
+		for _, f := range before.Findings {
+			old[key(f)] = true
+		}
+		for _, f := range after.Findings {
+			if f.Severity != doctor.OK && !old[key(f)] {
+				fmt.Fprintf(w, "  new   -> %-10s %s  %s\n", f.Severity, f.Check, short(f.Message))
+			}
+		}
+	}
+	if problems == 0 {
+		fmt.Fprintln(w, "  nothing was wrong")
+	}
+}
