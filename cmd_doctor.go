@@ -72,18 +72,26 @@ func (silentError) Error() string { return "" }
 
 // doctorReport runs the doctor in the app's environment.
 func (a *app) doctorReport(ctx context.Context, checks []string, offline bool, mirrors string) (*doctor.Report, error) {
+	return a.doctorRun(ctx, checks, offline, false, mirrors)
+}
+
+// doctorRun is doctorReport with freshOnly: judge only the fresh shells
+// (repair's before and after: gosetup's own environment is the old
+// terminal's, which no repair changes).
+func (a *app) doctorRun(ctx context.Context, checks []string, offline, freshOnly bool, mirrors string) (*doctor.Report, error) {
 	cat, client, err := a.network(mirrors)
 	if err != nil {
 		return nil, err
 	}
 	opts := doctor.Options{
-		Env:      envwriter.Env{Getenv: a.getenv},
-		Checks:   checks,
-		Offline:  offline,
-		Client:   client,
-		Catalog:  cat,
-		CacheDir: toolchain.DefaultCacheDir(runtime.GOOS, a.getenv),
-		Shells:   a.shellTracer(),
+		Env:       envwriter.Env{Getenv: a.getenv},
+		Checks:    checks,
+		Offline:   offline,
+		Client:    client,
+		Catalog:   cat,
+		CacheDir:  toolchain.DefaultCacheDir(runtime.GOOS, a.getenv),
+		Shells:    a.shellTracer(),
+		FreshOnly: freshOnly,
 	}
 	return doctor.Run(ctx, opts)
 }

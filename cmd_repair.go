@@ -34,7 +34,7 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		*dryRun = true // show the changes, then refuse
 	}
 	fmt.Fprintln(a.stderr, "checking (fresh login and interactive shells of every installed shell)…")
-	before, err := a.doctorReport(ctx, rest, true, *mirrors)
+	before, err := a.doctorRun(ctx, rest, true, true, *mirrors)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stdout, "undo everything gosetup changed, these lines included: gosetup uninstall")
 	}
 	fmt.Fprintln(a.stderr, "checking again in fresh shells…")
-	after, err := a.doctorReport(ctx, rest, true, *mirrors)
+	after, err := a.doctorRun(ctx, rest, true, true, *mirrors)
 	if err != nil {
 		return fmt.Errorf("the changes were made, but checking them failed: %w", err)
 	}

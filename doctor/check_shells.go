@@ -60,7 +60,7 @@ func checkShells(ctx context.Context, f *Facts) []Finding {
 				Message: fmt.Sprintf("%s finds %s (%s), not gosetup's %s", v.Name, v.Go, orUnknown(v.GoVersion), filepath.Join(managedBin, filepath.Base(v.Go))),
 				Sources: src, Shells: []string{v.Name},
 				Fix:        "run gosetup repair: it puts gosetup's block in every startup file this shell reads and gosetup's go first",
-				Repairable: true, Repair: &RepairHint{Rewrite: true, PathFirst: managedBin}})
+				Repairable: true, Repair: &RepairHint{Rewrite: true, PathFirst: managedBin, BlocksLast: true}})
 		}
 	}
 	if len(byGo) > 1 {

@@ -133,6 +133,9 @@ type RepairHint struct {
 	Rewrite bool
 	// GoEnvUnset are Go env file keys to remove (go env -u).
 	GoEnvUnset []string
+	// BlocksLast asks for gosetup's block to move to the end of each
+	// startup file, after the user's lines that put another go first.
+	BlocksLast bool
 }
 
 // LineFix is one assignment to take out of a file: the whole line when it

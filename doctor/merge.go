@@ -7,8 +7,12 @@ package doctor
 func (f *Facts) perView(fn func(v *View) []Finding) []Finding {
 	var out []Finding
 	index := map[string]int{}
+	fresh := false
+	for _, v := range f.Views[1:] {
+		fresh = fresh || v.Err == ""
+	}
 	for _, v := range f.Views {
-		if v.Err != "" {
+		if v.Err != "" || v.isProcess() && f.opts.FreshOnly && fresh {
 			continue
 		}
 		for _, fd := range fn(v) {

@@ -39,6 +39,10 @@ type Options struct {
 	// WinPaths reads the Windows user and system Path (nil: the registry
 	// on Windows, nothing elsewhere).
 	WinPaths func() (*WinPaths, error)
+	// FreshOnly judges only the fresh shells' environments, not gosetup's
+	// own (which a repair cannot change: it is the old terminal's), when
+	// any fresh shell could be started.
+	FreshOnly bool
 	// ZProfile is macOS's system zprofile ("" : /etc/zprofile).
 	ZProfile string
 }

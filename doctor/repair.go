@@ -117,7 +117,14 @@ func Actions(rep *Report) []*Action {
 			} else if h.AddPath != "" {
 				title = "add " + h.AddPath + " to PATH through gosetup's block"
 			}
-			add("managed "+h.PathFirst+" "+h.AddPath+fmt.Sprint(h.Rewrite), &Action{Check: fd.Check, Title: title, PathFirst: h.PathFirst, AddPath: h.AddPath, Rewrite: h.Rewrite}, fd.Message)
+			a := &Action{Check: fd.Check, Title: title, PathFirst: h.PathFirst, AddPath: h.AddPath, Rewrite: h.Rewrite}
+			if h.BlocksLast {
+				a.Title += ", after the lines that put another go first"
+				for _, t := range envwriter.StartupFiles(f.env) {
+					a.Edits = append(a.Edits, envwriter.FileEdit{Path: t.Path, Why: "move gosetup's block to the end", Edit: envwriter.MoveBlockToEnd, Optional: true})
+				}
+			}
+			add("managed "+h.PathFirst+" "+h.AddPath+fmt.Sprint(h.Rewrite, h.BlocksLast), a, fd.Message)
 		case len(h.DropPath) > 0:
 			a := &Action{Check: fd.Check, Title: "remove " + strings.Join(quoteAll(h.DropPath), ", ") + " from PATH"}
 			for _, s := range fileSources(fd.Sources) {

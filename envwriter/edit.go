@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // This file lets `gosetup repair` change lines outside gosetup's blocks (an
@@ -28,6 +29,9 @@ type FileEdit struct {
 	Edit func(text []byte) ([]byte, error)
 	// GoEnv marks an edit of the Go env file.
 	GoEnv bool
+	// Optional skips a file that does not exist (nor is written by the
+	// base plan) instead of failing.
+	Optional bool
 }
 
 // PlanEdits adds edits to base (a plan from PlanEnv, so that one file
@@ -86,6 +90,9 @@ func PlanEdits(ctx context.Context, env Env, base *Plan, edits []FileEdit) (*Pla
 			kind := KindStartup
 			if eds[0].GoEnv {
 				kind = KindGoEnv
+			}
+			if !fsx.Exists && eds[0].Optional {
+				continue
 			}
 			if !fsx.Exists && kind != KindGoEnv {
 				// Only the Go env file may be created, as go env -w does.
@@ -205,4 +212,30 @@ func recordGoEnvEdit(next *State, c Change, planned bool) {
 			rec.File.Prior, rec.File.Created, rec.File.Written = nil, false, ""
 		}
 	}
+}
+
+// MoveBlockToEnd moves gosetup's block to the end of text, so that it
+// runs after the user's lines: a later PATH line in the same file (export
+// PATH=~/old/go/bin:$PATH) no longer puts another go first. Text without a
+// block, or whose block is already last, is returned as it is.
+func MoveBlockToEnd(text []byte) ([]byte, error) {
+	start, end, found, err := blockSpan(text)
+	if err != nil || !found {
+		return text, err
+	}
+	if len(bytes.TrimSpace(text[end:])) == 0 {
+		return text, nil
+	}
+	var body []string
+	for _, l := range strings.Split(string(text[start:end]), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l != BeginMarker && l != EndMarker && l != "" {
+			body = append(body, l)
+		}
+	}
+	rest, _, err := RemoveBlock(text)
+	if err != nil {
+		return nil, err
+	}
+	return UpsertBlock(rest, body)
 }
