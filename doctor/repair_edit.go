@@ -67,6 +67,14 @@ func removeOne(text []byte, a shellenv.Assignment) []byte {
 		return append(text[:s:s], text[e:]...)
 	}
 	s, e := a.Stmt.Start, a.Stmt.End
+	// The parser's statement includes its terminator (export X=1;), which
+	// the rest of the line needs.
+	for e > s && (text[e-1] == ' ' || text[e-1] == '\t') {
+		e--
+	}
+	if e > s && (text[e-1] == ';' || text[e-1] == '&') && !isFish(a.File) {
+		e--
+	}
 	ls := bytes.LastIndexByte(text[:s], '\n') + 1
 	le := len(text)
 	if i := bytes.IndexByte(text[e:], '\n'); i >= 0 {
@@ -74,7 +82,7 @@ func removeOne(text []byte, a shellenv.Assignment) []byte {
 	}
 	before := strings.TrimSpace(string(text[ls:s]))
 	after := strings.TrimSpace(strings.TrimRight(string(text[e:le]), "\r\n"))
-	if before == "" && (after == "" || strings.HasPrefix(after, "#")) {
+	if before == "" && (after == "" || after == ";" || strings.HasPrefix(after, "#")) {
 		return append(text[:ls:ls], text[le:]...)
 	}
 	repl := ":"
