@@ -67,14 +67,28 @@ func Explain(e Env) ([]Effective, error) {
 	if cfg, err := ConfigDir(e); err == nil {
 		files = append(files, scanFile{path: filepath.Join(cfg, "env")}, scanFile{path: filepath.Join(cfg, "env.fish"), fish: true})
 	}
-	for _, f := range files {
+	// A file a startup file sources counts where it is sourced: an export
+	// in ~/.config/myenv.sh shadows the Go env file as one in ~/.bashrc.
+	seen := map[string]bool{}
+	var scan func(f scanFile, depth int)
+	scan = func(f scanFile, depth int) {
+		if seen[f.path] || depth > 8 {
+			return
+		}
+		seen[f.path] = true
 		b, err := os.ReadFile(f.path)
 		if err != nil {
-			continue
+			return
 		}
 		for _, a := range ScanAssignments(b, f.fish) {
 			sites[a.Name] = append(sites[a.Name], site{f.path, a})
 		}
+		for _, p := range sourcedFiles(b, f.fish, e.Home) {
+			scan(scanFile{path: p, fish: f.fish}, depth+1)
+		}
+	}
+	for _, f := range files {
+		scan(f, 0)
 	}
 	lastExport := func(ss []site) *site {
 		var last *site

@@ -1,6 +1,8 @@
 package envwriter
 
 import (
+	"bytes"
+
 	"github.com/gosetup/gosetup/shellenv"
 )
 
@@ -50,6 +52,32 @@ func ScanAssignments(text []byte, fish bool) []Assignment {
 			continue
 		}
 		out = append(out, Assignment{Name: a.Var, Line: a.Line, Value: a.Value, Export: a.Export})
+	}
+	return out
+}
+
+// sourcedFiles lists the files text sources ("." and source, or fish's
+// source) with a literal path, ~ and $HOME expanded, outside gosetup's
+// managed block (whose env script is scanned on its own).
+func sourcedFiles(text []byte, fish bool, home string) []string {
+	var srcs []shellenv.Source
+	if fish {
+		_, srcs = shellenv.ParseFish(text, "", home)
+	} else {
+		_, srcs, _ = shellenv.ParseSh(text, "", home)
+	}
+	start, end, found, _ := blockSpan(text)
+	firstLine, lastLine := 0, -1
+	if found {
+		firstLine = 1 + bytes.Count(text[:start], []byte("\n"))
+		lastLine = 1 + bytes.Count(text[:end], []byte("\n"))
+	}
+	var out []string
+	for _, s := range srcs {
+		if s.Path == "" || s.Line >= firstLine && s.Line <= lastLine {
+			continue
+		}
+		out = append(out, s.Path)
 	}
 	return out
 }

@@ -72,8 +72,11 @@ type Assignment struct {
 	// Word is the byte range of the assignment itself (GOPROXY=x inside
 	// export A=1 GOPROXY=x; for fish the whole command).
 	Word Range
-	// Stmt is the byte range of the whole command that holds it, without
-	// the line's end; Names lists every variable that command assigns.
+	// Stmt is the byte range of the whole command that holds it, as the
+	// parser has it: for sh it includes a terminating ; or & but not the
+	// line's end or a comment. Names lists every variable that command
+	// assigns. A Cond statement is part of a larger command (if, &&, a
+	// function): replace it with ":" rather than delete it.
 	Stmt  Range
 	Names []string
 
