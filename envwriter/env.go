@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/gosetup/gosetup/internal/userenv"
 )
 
 // Env is the part of the outside world envwriter reads: the environment,
@@ -36,21 +38,17 @@ func (e Env) resolved() (Env, error) {
 		e.GOOS = runtime.GOOS
 	}
 	if e.Home == "" {
-		if h := e.Getenv("HOME"); h != "" && e.GOOS != "windows" {
-			e.Home = h
-		} else {
-			h, err := os.UserHomeDir()
-			if err != nil {
-				return e, fmt.Errorf("cannot find your home directory: %w; set HOME", err)
-			}
-			e.Home = h
+		h, err := userenv.Home(e.GOOS, e.Getenv)
+		if err != nil {
+			return e, err
 		}
+		e.Home = h
 	}
 	if e.EtcShells == "" {
 		e.EtcShells = "/etc/shells"
 	}
 	if e.LookPath == nil {
-		e.LookPath = lookPathIn(e.Getenv("PATH"))
+		e.LookPath = lookPathFor(e.Getenv)
 	}
 	if e.Shells == nil && e.GOOS != "windows" {
 		e.Shells = DetectShells(e)

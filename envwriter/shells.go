@@ -3,11 +3,12 @@ package envwriter
 import (
 	"bufio"
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gosetup/gosetup/internal/userenv"
 )
 
 // knownShells maps a shell program's name to the shell family gosetup
@@ -27,7 +28,7 @@ func DetectShells(e Env) []string {
 		e.EtcShells = "/etc/shells"
 	}
 	if e.LookPath == nil {
-		e.LookPath = lookPathIn(e.Getenv("PATH"))
+		e.LookPath = lookPathFor(e.Getenv)
 	}
 	seen := map[string]bool{}
 	add := func(prog string) {
@@ -72,21 +73,9 @@ func LoginShell(e Env) string {
 	return knownShells[filepath.Base(e.Getenv("SHELL"))]
 }
 
-// lookPathIn is exec.LookPath over a given PATH value rather than the
-// process's, so an Env with its own PATH is searched consistently.
-func lookPathIn(pathList string) func(string) (string, error) {
-	return func(name string) (string, error) {
-		for _, dir := range filepath.SplitList(pathList) {
-			if dir == "" {
-				continue
-			}
-			p := filepath.Join(dir, name)
-			for _, c := range executableNames(p) {
-				if fi, err := os.Stat(c); err == nil && !fi.IsDir() && isExecutable(fi) {
-					return c, nil
-				}
-			}
-		}
-		return "", fs.ErrNotExist
-	}
+// lookPathFor is the one PATH search (internal/userenv) over the PATH
+// getenv gives rather than the process's, so an Env with its own PATH is
+// searched consistently.
+func lookPathFor(getenv func(string) string) func(string) (string, error) {
+	return func(name string) (string, error) { return userenv.LookPath(getenv, name) }
 }

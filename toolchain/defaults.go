@@ -3,6 +3,8 @@ package toolchain
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/gosetup/gosetup/internal/userenv"
 )
 
 // DefaultDir is where gosetup installs Go when --dir is not given:
@@ -64,16 +66,10 @@ func DefaultCacheDir(goos string, getenv func(string) string) string {
 	return filepath.Join(homeDir(goos, getenv), ".cache", "gosetup")
 }
 
+// homeDir is the one home-directory resolver (internal/userenv), falling
+// back to the temporary directory: a default path must always exist.
 func homeDir(goos string, getenv func(string) string) string {
-	if goos == "windows" {
-		if h := getenv("USERPROFILE"); h != "" {
-			return h
-		}
-	}
-	if h := getenv("HOME"); h != "" {
-		return h
-	}
-	if h, err := os.UserHomeDir(); err == nil {
+	if h, err := userenv.Home(goos, getenv); err == nil {
 		return h
 	}
 	return os.TempDir()

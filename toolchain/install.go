@@ -62,6 +62,10 @@ type Installer struct {
 	// Environ is the environment bin/go version runs with (default
 	// os.Environ()).
 	Environ []string
+	// LockWait is how long Install waits for another install into the
+	// same directory when the Request carries no lock (default
+	// DefaultLockWait).
+	LockWait time.Duration
 
 	// maxModuleZip caps a module zip download (default modzip.MaxZipFile,
 	// the go command's own limit); tests lower it.
@@ -88,6 +92,10 @@ type Request struct {
 	// Mirror restricts the download to one archive mirror or proxy, by
 	// catalogue name or URL.
 	Mirror string
+	// Lock is the caller's lock on Dir (LockTarget), when it holds one
+	// across its own checks; nil makes Install take it, waiting up to
+	// Installer.LockWait.
+	Lock *TargetLock
 }
 
 // Result describes a finished install.
@@ -119,7 +127,7 @@ type channel struct {
 type NotGoDirError struct{ Dir string }
 
 func (e *NotGoDirError) Error() string {
-	return fmt.Sprintf("%s exists and is not a Go installation (no bin/go or VERSION file); refusing to replace it: choose another --dir, or empty or remove it first", e.Dir)
+	return fmt.Sprintf("%s exists and is not a Go installation (a VERSION file naming a Go release, src/runtime and pkg/tool, or gosetup's own mark); refusing to replace it: choose another directory, or empty or remove it first", e.Dir)
 }
 
 // Install downloads, verifies, unpacks, checks and swaps in req.Release.
@@ -138,6 +146,25 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
+	lock := req.Lock
+	if lock == nil {
+		if lock, err = LockTarget(ctx, dir, orDefault(in.LockWait, DefaultLockWait), nil); err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	} else if !samePath(lock.Dir, dir) {
+		return nil, fmt.Errorf("toolchain: the request's lock is for %s, not %s", lock.Dir, dir)
+	}
+	// What killed installs left goes first; a surviving previous
+	// installation stops the install, since it is the user's only copy.
+	var warnings []string
+	if _, err := lock.CleanLeftovers(); err != nil {
+		var ce *CleanupError
+		if !errors.As(err, &ce) {
+			return nil, err
+		}
+		warnings = append(warnings, err.Error())
+	}
 	ex, err := Inspect(dir)
 	if err != nil {
 		return nil, fmt.Errorf("looking at %s: %w", dir, err)
@@ -154,7 +181,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Version: req.Release.Version, Dir: dir, Replaced: ex.Version}
+	res := &Result{Version: req.Release.Version, Dir: dir, Replaced: ex.Version, Warnings: warnings}
 	ok := false
 	defer func() {
 		if cerr := st.cleanup(); cerr != nil && ok {
@@ -207,6 +234,9 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("install of %s cancelled: %w", req.Release.Version, err)
+	}
+	if err := writeMark(st.dir, Mark{Dir: dir, Version: req.Release.Version, Source: res.Source, Mirror: res.Mirror, Installed: time.Now().UTC().Truncate(time.Second)}); err != nil {
+		return nil, fmt.Errorf("writing gosetup's mark into the new toolchain: %w", err)
 	}
 	rep.emit(Event{Phase: PhaseSwap, Message: "moving into " + dir})
 	warn, err := st.swap()

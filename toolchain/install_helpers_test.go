@@ -367,7 +367,7 @@ func assertClean(t testing.TB, parent string, want ...string) {
 // installExisting puts an older fake toolchain at dir.
 func installExisting(t testing.TB, dir, version string, p dist.Platform) {
 	t.Helper()
-	for _, e := range fakeToolchain(version, p)[:4] {
+	for _, e := range append(fakeToolchain(version, p)[:4], tEntry{Name: "src/runtime/runtime.go", Body: "package runtime\n"}) {
 		if e.Type == tar.TypeDir {
 			continue
 		}

@@ -180,12 +180,17 @@ func TestInstallOverSymlink(t *testing.T) {
 
 // Leftovers of a killed install are swept once they are old; a young one
 // (maybe an install running now) and a moved-aside old tree are kept.
-func TestInstallSweepsStaleStaging(t *testing.T) {
+// What killed installs left goes, whatever its age: holding the target's
+// lock proves no install is using it. An old tree beside an existing
+// target is a finished swap whose removal was cut short (it may be half
+// deleted, so it need not look like Go any more).
+func TestInstallRemovesLeftoversOfAnyAge(t *testing.T) {
 	e := newEnv(t)
 	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
 	parent := t.TempDir()
+	installExisting(t, filepath.Join(parent, "go"), "go1.21.0", e.p)
 	long := time.Now().Add(-2 * time.Hour)
-	for _, n := range []string{".go.gosetup-new-1", ".go.gosetup-dl-2.zip", ".go.gosetup-new-young", ".go.gosetup-old-3"} {
+	for _, n := range []string{".go.gosetup-new-1", ".go.gosetup-dl-2.zip", ".go.gosetup-new-young", ".go.gosetup-old-3", ".other.gosetup-new-4"} {
 		p := filepath.Join(parent, n)
 		if strings.Contains(n, ".zip") {
 			os.WriteFile(p, []byte("partial"), 0o644)
@@ -199,7 +204,69 @@ func TestInstallSweepsStaleStaging(t *testing.T) {
 	if _, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go")}); err != nil {
 		t.Fatal(err)
 	}
-	assertClean(t, parent, "go", ".go.gosetup-new-young", ".go.gosetup-old-3")
+	// Another target's leftovers are not this install's business.
+	assertClean(t, parent, "go", ".other.gosetup-new-4")
+}
+
+// Killed between the two renames of the swap: the target is missing and
+// the old tree is the user's only toolchain. Install refuses to go on
+// (so that a later cleanup can never delete it) and names it.
+func TestInstallStopsAtSurvivingOldTree(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	parent := t.TempDir()
+	old := filepath.Join(parent, ".go.gosetup-old-abc")
+	installExisting(t, old, "go1.21.0", e.p)
+	before := snapshot(t, old)
+	os.Mkdir(filepath.Join(parent, ".go.gosetup-new-9"), 0o755)
+	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go")})
+	var se *SurvivorError
+	if !errors.As(err, &se) || se.Old.Path != old || se.Old.Version != "go1.21.0" || !strings.Contains(err.Error(), old) {
+		t.Fatalf("err = %v, want a SurvivorError naming %s", err, old)
+	}
+	assertSame(t, before, snapshot(t, old))
+	assertClean(t, parent, ".go.gosetup-old-abc")
+
+	lock, err := LockTarget(context.Background(), filepath.Join(parent, "go"), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.Restore(se.Old); err != nil {
+		t.Fatal(err)
+	}
+	lock.Release()
+	assertSame(t, before, snapshot(t, filepath.Join(parent, "go")))
+}
+
+// A second install into the same directory waits for the first; one that
+// cannot wait long enough fails saying so and changes nothing.
+func TestInstallLocksTarget(t *testing.T) {
+	e := newEnv(t)
+	_, rel := archiveSetup(t, e, goodArchive(t, e), nil)
+	dir := filepath.Join(t.TempDir(), "go")
+	lock, err := LockTarget(context.Background(), dir, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := e.installer()
+	in.LockWait = 50 * time.Millisecond
+	_, err = in.Install(context.Background(), Request{Release: rel, Dir: dir})
+	var be *BusyError
+	if !errors.As(err, &be) || be.Dir != dir || !strings.Contains(err.Error(), "another gosetup install") {
+		t.Fatalf("err = %v, want BusyError", err)
+	}
+	if _, err := os.Lstat(dir); err == nil {
+		t.Fatal("installed while another held the lock")
+	}
+	// The holder may pass its lock in.
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: dir, Lock: lock}); err != nil {
+		t.Fatal(err)
+	}
+	lock.Release()
+	if !HasMark(dir) {
+		t.Error("no gosetup mark in the installed toolchain")
+	}
+	assertClean(t, filepath.Dir(dir), "go")
 }
 
 func TestInstallRefusesNonGoDir(t *testing.T) {

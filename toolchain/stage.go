@@ -18,84 +18,6 @@ import (
 	"github.com/gosetup/gosetup/internal/dist"
 )
 
-// Existing describes what is at an install target before gosetup touches it.
-type Existing struct {
-	// Exists is false when nothing is at the path.
-	Exists bool
-	// Empty is true for an empty directory.
-	Empty bool
-	// IsGo is true when the directory holds a Go installation (bin/go or a
-	// VERSION file starting with "go").
-	IsGo bool
-	// Version is the first line of its VERSION file ("go1.21.5"), if any.
-	Version string
-	// Symlink is the link's target when the path is a symbolic link; the
-	// fields above then describe what it points to. An install replaces
-	// the link, leaving the tree it pointed to alone.
-	Symlink string
-}
-
-// Inspect looks at dir without changing it.
-func Inspect(dir string) (Existing, error) {
-	fi, err := os.Lstat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Existing{}, nil
-	}
-	if err != nil {
-		return Existing{}, err
-	}
-	e := Existing{Exists: true}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		e.Symlink, _ = os.Readlink(dir)
-		if fi, err = os.Stat(dir); err != nil {
-			return e, nil // dangling: replaceable only with care, so not "Go"
-		}
-	}
-	if !fi.IsDir() {
-		return e, nil
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return e, err
-	}
-	e.Empty = len(ents) == 0
-	if data, err := os.ReadFile(filepath.Join(dir, "VERSION")); err == nil {
-		line, _, _ := strings.Cut(string(data), "\n")
-		if strings.HasPrefix(line, "go") {
-			e.Version = strings.TrimSpace(line)
-			e.IsGo = true
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "bin", "go"+exeSuffix(runtime.GOOS))); err == nil {
-		e.IsGo = true
-	}
-	return e, nil
-}
-
-// FindGoOnPath returns the first go executable on the PATH given by getenv,
-// or "" if there is none. It reads PATH through getenv (not the process
-// environment) so the CLI and its tests agree on what the user would run.
-func FindGoOnPath(getenv func(string) string) string {
-	name := "go" + exeSuffix(runtime.GOOS)
-	for _, d := range filepath.SplitList(getenv("PATH")) {
-		if d == "" {
-			continue
-		}
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && (runtime.GOOS == "windows" || fi.Mode()&0o111 != 0) {
-			return p
-		}
-	}
-	return ""
-}
-
-func exeSuffix(goos string) string {
-	if goos == "windows" {
-		return ".exe"
-	}
-	return ""
-}
-
 // stage is the set of temporary paths of one install, all beside the
 // target so the final rename stays on one file system.
 type stage struct {
@@ -127,7 +49,6 @@ func newStage(target string) (*stage, error) {
 		}
 		s.created = append(s.created, missing[i])
 	}
-	sweepStale(target)
 	dir, err := os.MkdirTemp(parent, "."+filepath.Base(target)+".gosetup-new-")
 	if err != nil {
 		s.cleanup()
@@ -137,32 +58,6 @@ func newStage(target string) (*stage, error) {
 	os.Chmod(dir, 0o755)
 	s.dir = dir
 	return s, nil
-}
-
-// staleAge is how old a leftover staging directory or download must be
-// before a later install removes it; younger ones may belong to an install
-// running right now.
-const staleAge = time.Hour
-
-// sweepStale removes what a killed gosetup (SIGKILL, power loss) left
-// beside target: staging directories and partial downloads. A moved-aside
-// old installation (".gosetup-old-") is never touched: if the process died
-// between the two renames, it is the user's toolchain.
-func sweepStale(target string) {
-	parent, base := filepath.Dir(target), filepath.Base(target)
-	ents, err := os.ReadDir(parent)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		n := e.Name()
-		if !strings.HasPrefix(n, "."+base+".gosetup-new-") && !strings.HasPrefix(n, "."+base+".gosetup-dl-") {
-			continue
-		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
-			removeAll(filepath.Join(parent, n))
-		}
-	}
 }
 
 // tempFile makes a temporary file beside the staging directory.

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,13 +31,20 @@ type Lock struct {
 type BusyError struct {
 	Path string
 	Wait time.Duration
+	// PID is the holder's process id as it wrote it in the file (0 if
+	// unknown). Informational only: the OS lock is the authority.
+	PID int
 }
 
 func (e *BusyError) Error() string {
-	if e.Wait <= 0 {
-		return fmt.Sprintf("%s is locked by another process", e.Path)
+	who := "another process"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another process (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("%s is still locked by another process after waiting %s", e.Path, e.Wait.Round(time.Second))
+	if e.Wait <= 0 {
+		return fmt.Sprintf("%s is locked by %s", e.Path, who)
+	}
+	return fmt.Sprintf("%s is still locked by %s after waiting %s", e.Path, who, e.Wait.Round(time.Second))
 }
 
 // ErrBusy matches every BusyError with errors.Is.
@@ -54,9 +63,11 @@ type Options struct {
 }
 
 // Acquire takes the exclusive lock on path, creating the file (and its
-// parent directories, mode 0755) if needed. The file itself is never
-// removed: deleting a lock file while another process waits on it would
-// let two processes hold "the" lock at once.
+// parent directories, mode 0755) if needed. Release removes the file on
+// Unix, so that no lock files pile up; a waiter that then wins the lock on
+// the removed file notices (the path no longer names the file it holds)
+// and starts over on the new one, so two processes never both hold it. On
+// Windows, where an open file cannot be removed, the file stays.
 //
 // It polls, since a blocking flock cannot be interrupted: every 20 ms at
 // first, backing off to 250 ms. It returns a *BusyError after opts.Wait,
@@ -65,13 +76,20 @@ func Acquire(ctx context.Context, path string, opts Options) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the lock's directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		// A lock file owned by another user and not writable by us is
-		// still lockable for reading on Unix; flock does not care.
-		if f, err = os.Open(path); err != nil {
-			return nil, fmt.Errorf("opening the lock file: %w", err)
+	open := func() (*os.File, error) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			// A lock file owned by another user and not writable by us
+			// is still lockable for reading on Unix; flock does not care.
+			if f, err = os.Open(path); err != nil {
+				return nil, fmt.Errorf("opening the lock file: %w", err)
+			}
 		}
+		return f, nil
+	}
+	f, err := open()
+	if err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(opts.Wait)
 	delay := 20 * time.Millisecond
@@ -82,13 +100,27 @@ func Acquire(ctx context.Context, path string, opts Options) (*Lock, error) {
 			f.Close()
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
+		if ok && !stillNamed(f, path) {
+			// The holder we waited for removed the file as it let go:
+			// lock the file now at path instead.
+			unlock(f)
+			f.Close()
+			if f, err = open(); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if ok {
+			// Say who holds it, for the message another process prints.
+			if f.Truncate(0) == nil {
+				f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			}
 			return &Lock{f: f, path: path}, nil
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			f.Close()
-			return nil, &BusyError{Path: path, Wait: opts.Wait}
+			return nil, &BusyError{Path: path, Wait: opts.Wait, PID: readPID(path)}
 		}
 		if !waited && opts.OnWait != nil {
 			opts.OnWait()
@@ -106,13 +138,36 @@ func Acquire(ctx context.Context, path string, opts Options) (*Lock, error) {
 	}
 }
 
+func readPID(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 32 {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
 // Path is the lock file's path.
 func (l *Lock) Path() string { return l.path }
 
-// Release lets go of the lock. It is safe to call on a nil Lock.
+// stillNamed reports whether path still names the open file f.
+func stillNamed(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// Release lets go of the lock (removing the file first, on Unix). It is
+// safe to call on a nil Lock, and more than once.
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
+	}
+	if removeOnRelease {
+		os.Remove(l.path)
 	}
 	err := unlock(l.f)
 	if cerr := l.f.Close(); err == nil {

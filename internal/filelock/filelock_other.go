@@ -12,3 +12,6 @@ func tryLock(f *os.File) (bool, error) {
 }
 
 func unlock(f *os.File) error { return nil }
+
+// removeOnRelease: see Acquire.
+const removeOnRelease = false

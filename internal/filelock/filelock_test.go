@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -61,8 +62,8 @@ func TestBusyThenFree(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Fatalf("second Release: %v", err)
 	}
-	if _, err := os.Stat(p); err != nil {
-		t.Errorf("the lock file must stay: %v", err)
+	if _, err := os.Stat(p); runtime.GOOS != "windows" && err == nil {
+		t.Errorf("the lock file stays after Release")
 	}
 }
 
@@ -100,8 +101,10 @@ func TestOtherProcess(t *testing.T) {
 	if line != "held\n" {
 		t.Fatalf("holder said %q", line)
 	}
-	if _, err := Acquire(context.Background(), p, Options{Wait: 50 * time.Millisecond}); !errors.Is(err, ErrBusy) {
-		t.Fatalf("lock held by another process: got %v", err)
+	_, err = Acquire(context.Background(), p, Options{Wait: 50 * time.Millisecond})
+	var be *BusyError
+	if !errors.As(err, &be) || be.PID != cmd.Process.Pid {
+		t.Fatalf("lock held by pid %d: got %v", cmd.Process.Pid, err)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -110,4 +113,41 @@ func TestOtherProcess(t *testing.T) {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
 	l.Release()
+}
+
+// Many goroutines through one lock, each releasing (and so removing the
+// file) while others wait on it: never two holders at once.
+func TestMutualExclusionAcrossRemoval(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.lock")
+	var inside, max int32
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				l, err := Acquire(context.Background(), p, Options{Wait: time.Minute})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				inside++
+				if inside > max {
+					max = inside
+				}
+				mu.Unlock()
+				runtime.Gosched()
+				mu.Lock()
+				inside--
+				mu.Unlock()
+				l.Release()
+			}
+		}()
+	}
+	wg.Wait()
+	if max != 1 {
+		t.Fatalf("%d holders at once", max)
+	}
 }

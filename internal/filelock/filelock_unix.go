@@ -25,3 +25,6 @@ func tryLock(f *os.File) (bool, error) {
 }
 
 func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// removeOnRelease: see Acquire.
+const removeOnRelease = true

@@ -28,3 +28,6 @@ func tryLock(f *os.File) (bool, error) {
 func unlock(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, lockLow, lockHigh, new(windows.Overlapped))
 }
+
+// removeOnRelease: see Acquire.
+const removeOnRelease = false
