@@ -7,15 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
 	"github.com/gosetup/gosetup/envwriter"
-	"github.com/gosetup/gosetup/internal/catalog"
-	"github.com/gosetup/gosetup/probe"
+	"github.com/gosetup/gosetup/setup"
 )
 
 // pathList is a repeatable --path flag.
@@ -53,51 +51,38 @@ func (f *settingFlags) any() bool {
 	return *f.proxy != "" || *f.sumdb != "" || *f.private != "" || *f.noproxy != "" || *f.nosumdb != "" || len(f.path) > 0
 }
 
-// resolve turns the flags into Settings, running the probe for --proxy auto,
-// and validates them (a bad value is a usage error: nothing is written).
-func (f *settingFlags) resolve(ctx context.Context, a *app, mirrors string, goos string) (envwriter.Settings, envwriter.Scope, error) {
-	s := envwriter.Settings{GOPROXY: *f.proxy, GOSUMDB: *f.sumdb, GOPRIVATE: *f.private, GONOPROXY: *f.noproxy, GONOSUMDB: *f.nosumdb, Path: f.path}
-	scope := envwriter.Scope(*f.scope)
-	if scope != envwriter.ScopeShell && scope != envwriter.ScopeGoEnv {
-		return s, "", usagef("--scope %q: use shell or goenv", *f.scope)
+// request is what the flags ask to write (GOPROXY may be setup.Auto).
+func (f *settingFlags) request() setup.SettingsRequest {
+	return setup.SettingsRequest{
+		Settings: envwriter.Settings{GOPROXY: *f.proxy, GOSUMDB: *f.sumdb, GOPRIVATE: *f.private, GONOPROXY: *f.noproxy, GONOSUMDB: *f.nosumdb, Path: append([]string(nil), f.path...)},
+		Scope:    envwriter.Scope(*f.scope),
 	}
-	for i, d := range s.Path {
-		if abs, err := filepath.Abs(d); err == nil && !filepath.IsAbs(d) {
-			s.Path[i] = abs
-		}
-	}
-	if s.GOPROXY == "auto" {
-		cat, client, err := a.network(mirrors)
-		if err != nil {
-			return s, "", err
-		}
-		rec, err := recommendProxy(ctx, a, cat, client)
-		if err != nil {
-			return s, "", err
-		}
-		s.GOPROXY = rec.GOPROXY
-		if s.GOSUMDB == "" {
-			s.GOSUMDB = rec.GOSUMDB
-		}
-		fmt.Fprintf(a.stderr, "probe recommends GOPROXY=%s GOSUMDB=%s\n", rec.GOPROXY, rec.GOSUMDB)
-	}
-	if err := s.Validate(goos); err != nil {
-		return s, "", usageError{err.Error()}
-	}
-	return s, scope, nil
 }
 
-// recommendProxy probes the catalogue's proxies and checksum databases.
-func recommendProxy(ctx context.Context, a *app, cat *catalog.Catalog, client *http.Client) (probe.Recommendation, error) {
-	fmt.Fprintln(a.stderr, "probing module proxies and checksum databases (--proxy auto)…")
-	rep, err := probe.Run(ctx, probe.Options{Client: client, Catalog: cat, Kinds: []catalog.Kind{catalog.KindProxy, catalog.KindSumDB}}, nil)
-	if err != nil {
-		return probe.Recommendation{}, fmt.Errorf("--proxy auto: probing failed: %w", err)
+// usageFor turns setup's bad-input errors into usage errors that name the
+// flag; anything else passes through.
+func usageFor(err error) error {
+	var src *setup.InvalidSourceError
+	var scope *setup.InvalidScopeError
+	var bad *setup.InvalidSettingsError
+	switch {
+	case errors.As(err, &src):
+		return usagef("--source %q: use auto, archive or module", src.Source)
+	case errors.As(err, &scope):
+		return usagef("--scope %q: use shell or goenv", scope.Scope)
+	case errors.As(err, &bad):
+		return usageError{bad.Error()}
 	}
-	if rep.Recommendation.GOPROXY == "" {
-		return probe.Recommendation{}, fmt.Errorf("--proxy auto: no module proxy answered correctly (%s); nothing was written. Check the network or HTTPS_PROXY, or give --proxy LIST", rep.Recommendation.Reason)
+	return err
+}
+
+// settingsError adds the command line's advice to a settings failure.
+func settingsError(err error) error {
+	var pa *setup.ProxyAutoError
+	if errors.As(err, &pa) {
+		return fmt.Errorf("--proxy auto: %w. Check the network or HTTPS_PROXY, or give --proxy LIST", err)
 	}
-	return rep.Recommendation, nil
+	return usageFor(err)
 }
 
 // runEnv implements `gosetup env`: with no setting flags it shows where
@@ -123,11 +108,21 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 	if !f.any() && !scopeSet {
 		return showEnv(a, env)
 	}
-	s, scope, err := f.resolve(ctx, a, *mirrors, goosOf(env))
-	if err != nil {
-		return err
+	req := f.request()
+	flow := &setup.Flow{Env: env}
+	if err := flow.CheckSettings(req); err != nil {
+		return usageFor(err)
 	}
-	plan, err := envwriter.PlanEnv(ctx, envwriter.Options{Settings: s, Scope: scope, Env: env})
+	if req.Settings.GOPROXY == setup.Auto {
+		if flow, err = a.flow(*mirrors); err != nil {
+			return err
+		}
+	}
+	flow.Notify = func(n setup.Notice) { fmt.Fprintln(a.stderr, n.Text) }
+	if req, err = flow.ResolveSettings(ctx, req); err != nil {
+		return settingsError(err)
+	}
+	plan, err := flow.PlanSettings(ctx, req, "")
 	if err != nil {
 		return err
 	}
@@ -304,42 +299,4 @@ func showEnv(a *app, env envwriter.Env) error {
 		fmt.Fprintf(a.stdout, "gosetup's PATH entries: %s (%s)\n", strings.Join(pr.Managed, string(os.PathListSeparator)), state)
 	}
 	return nil
-}
-
-// writeInstallSettings is what `gosetup install` calls once a toolchain is
-// in place (unless --no-modify-path): the toolchain's bin and GOPATH's bin
-// go first on PATH, with any settings given through the same flags (already
-// resolved and validated), and the toolchain directory is recorded for
-// uninstall. Installing is the consent, as with rustup: it lists the files
-// it changes and writes them without asking again.
-func writeInstallSettings(ctx context.Context, a *app, toolchainDir string, s envwriter.Settings, scope envwriter.Scope) error {
-	env := envwriter.Env{Getenv: a.getenv}
-	s.Path = []string{filepath.Join(toolchainDir, "bin"), filepath.Join(gopath(a), "bin")}
-	if err := s.Validate(goosOf(env)); err != nil {
-		return fmt.Errorf("the toolchain is installed, but its PATH entry cannot be written (%w); add %s to PATH yourself", err, s.Path[0])
-	}
-	p, err := envwriter.PlanEnv(ctx, envwriter.Options{Settings: s, Scope: scope, Env: env, Toolchain: toolchainDir})
-	if err != nil {
-		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
-	}
-	describePlan(a.stderr, p, a.getenv("HOME"))
-	if err := p.Apply(ctx); err != nil {
-		return fmt.Errorf("the toolchain is installed, but writing PATH failed: %w", err)
-	}
-	fmt.Fprintln(a.stderr, shellHint(p))
-	return nil
-}
-
-// gopath is the first GOPATH entry, or the go command's default ~/go.
-func gopath(a *app) string {
-	if gp := a.getenv("GOPATH"); gp != "" {
-		if list := filepath.SplitList(gp); len(list) > 0 && filepath.IsAbs(list[0]) {
-			return list[0]
-		}
-	}
-	home := a.getenv("HOME")
-	if runtime.GOOS == "windows" {
-		home = a.getenv("USERPROFILE")
-	}
-	return filepath.Join(home, "go")
 }

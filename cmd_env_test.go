@@ -224,30 +224,6 @@ func TestEnvProxyAuto(t *testing.T) {
 	sameFiles(t, "all down", before, homeFiles(t, home2))
 }
 
-// The function install calls after a successful install puts the
-// toolchain's bin and GOPATH's bin first, and records the toolchain.
-func TestWriteInstallSettings(t *testing.T) {
-	home := newHome(t)
-	tc := filepath.Join(home, "sdk", "go")
-	os.MkdirAll(filepath.Join(tc, "bin"), 0o755)
-	os.WriteFile(filepath.Join(tc, "bin", "go"), nil, 0o755)
-	env := map[string]string{"HOME": home, "PATH": "/usr/bin:/bin", "GOENV": filepath.Join(home, "goenv")}
-	var out, errb bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: func(k string) string { return env[k] }, isTerminal: func(any) bool { return false }}
-	if err := writeInstallSettings(context.Background(), a, tc, envwriter.Settings{}, envwriter.ScopeShell); err != nil {
-		t.Fatalf("%v\n%s", err, errb.String())
-	}
-	b, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))
-	if !strings.Contains(string(b), "_gosetup_prepend '"+filepath.Join(home, "go", "bin")+"'\n_gosetup_prepend '"+filepath.Join(tc, "bin")+"'") {
-		t.Errorf("env script:\n%s", b)
-	}
-	st, err := envwriter.LoadState(filepath.Join(home, ".config/gosetup/state.json"))
-	if err != nil || st.Toolchain != tc {
-		t.Errorf("state toolchain = %q (%v), want %q", st.Toolchain, err, tc)
-	}
-}
-
 // --scope alone moves the managed values; with nothing managed it says so.
 func TestEnvScopeAloneMovesValues(t *testing.T) {
 	home := newHome(t)

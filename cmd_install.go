@@ -6,30 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gosetup/gosetup/envwriter"
-	"github.com/gosetup/gosetup/internal/catalog"
-	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/setup"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
-// runInstall implements `gosetup install [VERSION]`: choose the release,
-// report what is already there, confirm a replacement, install it
-// atomically, and print a one-line summary.
+// runInstall implements `gosetup install [VERSION]`: it parses the flags,
+// runs setup's install sequence, and prints what happened.
 func runInstall(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlagSet("install", "[VERSION] [--dir DIR] [--source auto|archive|module] [--mirror NAME|URL] [--mirrors FILE] [--yes] [--no-modify-path] [--proxy LIST] [--sumdb VALUE] [--private PATTERNS]")
 	dirFlag := fs.String("dir", "", "install into `DIR` (default: /usr/local/go for root on Linux and macOS, else a per-user directory; see the README)")
 	sourceFlag := fs.String("source", "auto", "download channel: auto, archive (official archives, SHA-256 from the release index) or module (golang.org/toolchain from a GOPROXY, checked against the checksum database)")
 	mirrorFlag := fs.String("mirror", "", "download only from this archive mirror or module proxy (catalogue `NAME` or URL)")
 	mirrors := mirrorsFlag(fs)
-	yes := fs.Bool("yes", false, "replace an existing installation without asking (required without a terminal)")
+	yes := fs.Bool("yes", false, "replace an existing installation (or put back one an interrupted install left aside) without asking; required without a terminal")
 	fs.BoolVar(yes, "y", false, "shorthand for --yes")
 	noModifyPath := fs.Bool("no-modify-path", false, "do not change PATH, shell startup files or the registry; print the PATH line to add instead")
 	settingsFlags := addSettingFlags(fs, false)
@@ -37,110 +32,73 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Every usage error comes before any disk or network work.
+	if err := noEmptyFlags(fs, "dir", "mirrors", "mirror"); err != nil {
+		return err
+	}
 	if *noModifyPath && settingsFlags.any() {
 		return usagef("--no-modify-path cannot be combined with --proxy, --sumdb, --private, --noproxy or --nosumdb: they are written where PATH is; drop one or the other")
-	}
-	// Settings are resolved and validated before anything is downloaded, so
-	// that a bad --proxy is a usage error and not a failure after the install.
-	var settings envwriter.Settings
-	scope := envwriter.ScopeShell
-	if !*noModifyPath {
-		if settings, scope, err = settingsFlags.resolve(ctx, a, *mirrors, runtime.GOOS); err != nil {
-			return err
-		}
 	}
 	if len(rest) > 1 {
 		return usagef("install takes one VERSION, got %d arguments (%s); quote a constraint: gosetup install '>=1.21, <1.23'", len(rest), strings.Join(rest, " "))
 	}
-	spec := "latest"
+	req := setup.InstallRequest{Spec: "latest", Dir: *dirFlag, Source: toolchain.Source(*sourceFlag), Mirror: *mirrorFlag, Yes: *yes}
 	if len(rest) == 1 {
-		spec = rest[0]
+		if strings.TrimSpace(rest[0]) == "" {
+			return usagef("VERSION is empty; give a version such as 1.22 or latest, or leave it out for the latest")
+		}
+		req.Spec = rest[0]
 	}
-	source, ok := toolchain.ParseSource(*sourceFlag)
-	if !ok {
-		return usagef("--source %q: use auto, archive or module", *sourceFlag)
+	if err := req.Check(); err != nil {
+		return usageFor(err)
 	}
-	dir := *dirFlag
-	if dir == "" {
-		dir = toolchain.DefaultDir(runtime.GOOS, toolchain.IsRoot(), a.getenv)
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
-		return usagef("--dir %q: %v", *dirFlag, err)
-	}
-
-	// Look at the target before the network: a directory that is not a Go
-	// installation is refused at once.
-	existing, err := toolchain.Inspect(dir)
-	if err != nil {
-		return fmt.Errorf("install: looking at %s: %w", dir, err)
-	}
-	if existing.Exists && !existing.Empty && !existing.IsGo {
-		return fmt.Errorf("install: %w", &toolchain.NotGoDirError{Dir: dir})
-	}
-
-	cat, client, err := a.network(*mirrors)
-	if err != nil {
-		return err
-	}
-	host := dist.Host()
-	finder := &toolchain.Finder{Client: client, Catalog: cat, Platform: host}
-	if *mirrorFlag != "" && source != toolchain.SourceArchive {
-		if e, err := cat.Lookup(catalog.KindProxy, *mirrorFlag); err == nil {
-			finder.Proxy = e.URL
+	var sreq setup.SettingsRequest
+	if !*noModifyPath {
+		sreq = settingsFlags.request()
+		if err := (&setup.Flow{Env: a.envwriterEnv()}).CheckSettings(sreq); err != nil {
+			return usageFor(err)
 		}
 	}
-	fmt.Fprintf(a.stderr, "gosetup: looking up Go releases for %s\n", host)
-	set, err := finder.Releases(ctx)
-	if err != nil {
-		return fmt.Errorf("install: %w", err)
-	}
-	for _, w := range set.Warnings {
-		fmt.Fprintf(a.stderr, "gosetup: warning: %s\n", w)
-	}
-	rel, err := set.Select(spec, host, false)
-	if err != nil {
-		return fmt.Errorf("install: %w", err)
-	}
 
-	if existing.IsGo && existing.Version == rel.Version && goRuns(ctx, dir, rel.Version) {
-		fmt.Fprintf(a.stdout, "%s is already installed in %s; nothing to do\n", rel.Version, dir)
-		return nil
-	}
-	if err := a.confirmReplace(dir, existing, rel.Version, *yes); err != nil {
+	flow, err := a.flow(*mirrors)
+	if err != nil {
 		return err
 	}
-	if other := toolchain.FindGoOnPath(a.getenv); other != "" && !sameFile(other, filepath.Join(dir, "bin", filepath.Base(other))) {
-		fmt.Fprintf(a.stderr, "gosetup: note: the go first on your PATH is %s, not the one being installed in %s\n", other, dir)
+	pr := newInstallProgress(a.stderr, a.isTerminal(a.stderr))
+	flow.Progress = pr.handle
+	flow.Notify = pr.notice
+	flow.Confirm = a.confirm
+	if !*noModifyPath {
+		// Settings are resolved (--proxy auto probes) before anything is
+		// downloaded, so that no probe failure comes after an install.
+		if sreq, err = flow.ResolveSettings(ctx, sreq); err != nil {
+			return settingsError(err)
+		}
+		req.Settings = &sreq
 	}
-
-	cacheDir := toolchain.DefaultCacheDir(runtime.GOOS, a.getenv)
-	in := &toolchain.Installer{
-		Client: client, Catalog: cat, Platform: host, CacheDir: cacheDir,
-		SumDB: sumDBFor(a.getenv, client, cat, cacheDir),
-	}
-	pr := newInstallProgress(a.stderr, a.isTerminal(a.stderr), rel.Version)
-	in.Progress = pr.handle
-	res, err := in.Install(ctx, toolchain.Request{Release: rel, Dir: dir, Source: source, Mirror: *mirrorFlag})
+	out, err := flow.Install(ctx, req)
 	pr.close()
-	if err != nil {
-		untouched := "nothing was installed in " + dir
-		if existing.IsGo {
-			untouched = fmt.Sprintf("the existing installation in %s (%s) was left untouched", dir, orUnknown(existing.Version))
-		}
-		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			return fmt.Errorf("install of %s stopped: %w\n%s", rel.Version, context.Canceled, untouched)
-		}
-		return fmt.Errorf("install of %s failed: %w\n%s", rel.Version, err, untouched)
-	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(a.stderr, "gosetup: warning: %s\n", w)
-	}
-	fmt.Fprintln(a.stdout, summary(res))
-	if *noModifyPath {
-		printPathHint(a, res)
+	if out != nil && out.AlreadyInstalled {
+		fmt.Fprintf(a.stdout, "%s is already installed in %s; nothing to do\n", out.Release.Version, out.Dir)
 		return nil
 	}
-	return writeInstallSettings(ctx, a, res.Dir, settings, scope)
+	if err != nil {
+		if out != nil && out.Result != nil {
+			// Installed, but the settings failed: say both.
+			fmt.Fprintln(a.stdout, summary(out.Result))
+		}
+		return installAdvice(err)
+	}
+	fmt.Fprintln(a.stdout, summary(out.Result))
+	if *noModifyPath {
+		printPathHint(a, out.Result)
+		return nil
+	}
+	if out.Settings != nil {
+		describePlan(a.stderr, out.Settings, a.getenv("HOME"))
+		fmt.Fprintln(a.stderr, shellHint(out.Settings))
+	}
+	return nil
 }
 
 // printPathHint says what to add to PATH when gosetup was told not to.
@@ -152,30 +110,46 @@ func printPathHint(a *app, res *toolchain.Result) {
 	fmt.Fprintf(a.stderr, "gosetup: %s is not first on your PATH; add it, e.g. in your shell's startup file:\n  export PATH=%s:$PATH\n", bin, bin)
 }
 
-// confirmReplace asks before replacing an existing installation. Like
-// rustup, without a terminal it never asks: replacing then needs --yes, so
-// a script never silently swaps a toolchain it did not expect.
-func (a *app) confirmReplace(dir string, ex toolchain.Existing, version string, yes bool) error {
-	if !ex.IsGo {
-		return nil
-	}
-	fmt.Fprintf(a.stderr, "gosetup: %s already holds Go %s; it will be replaced by %s\n", dir, orUnknown(ex.Version), version)
-	if yes {
-		return nil
-	}
+// confirm answers setup's questions. Like rustup, without a terminal it
+// never asks: the answer is no, and the face's advice says --yes.
+func (a *app) confirm(q setup.Question) bool {
 	if !a.isTerminal(a.stdin) || !a.isTerminal(a.stderr) {
-		return fmt.Errorf("install: %s already holds Go %s and there is no terminal to confirm on; rerun with --yes to replace it, or choose another --dir", dir, orUnknown(ex.Version))
+		return false
 	}
-	fmt.Fprintf(a.stderr, "Replace it? [y/N] ")
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
+	switch q.Kind {
+	case setup.AskRestore:
+		fmt.Fprintf(a.stderr, "Put the previous installation back in %s and go on? [y/N] ", q.Dir)
+	default:
+		fmt.Fprintf(a.stderr, "Replace it? [y/N] ")
 	}
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
-		return nil
+		return true
 	}
-	return fmt.Errorf("install: not replacing %s (answer y to replace, or pass --yes)", dir)
+	return false
+}
+
+// installAdvice adds the command line's advice to setup's errors.
+func installAdvice(err error) error {
+	var nc *setup.NotConfirmedError
+	var ng *toolchain.NotGoDirError
+	var busy *toolchain.BusyError
+	var surv *toolchain.SurvivorError
+	switch {
+	case errors.As(err, &nc) && nc.Question.Kind == setup.AskRestore:
+		return fmt.Errorf("install: %w; or rerun with --yes to put it back and go on", err)
+	case errors.As(err, &nc):
+		q := nc.Question
+		return fmt.Errorf("install: not replacing %s (Go %s): answer y on a terminal, or rerun with --yes to replace it, or choose another --dir", q.Dir, orUnknown(q.Existing.Version))
+	case errors.As(err, &surv):
+		return fmt.Errorf("install: %w; or rerun with --yes to put it back and go on", err)
+	case errors.As(err, &ng):
+		return fmt.Errorf("install: %w (use --dir for another directory)", err)
+	case errors.As(err, &busy):
+		return fmt.Errorf("install: %w", err)
+	}
+	return fmt.Errorf("install: %w", err)
 }
 
 func orUnknown(v string) string {
@@ -183,47 +157,6 @@ func orUnknown(v string) string {
 		return "(unknown version)"
 	}
 	return v
-}
-
-// sumDBFor picks the checksum database as the go command would: $GOSUMDB
-// (a shorthand such as sum.golang.google.cn resolved; with a key, and
-// optionally a URL, it is added to the catalogue), else the catalogue's
-// first database, else sum.golang.org. GOSUMDB=off disables
-// the module channel: gosetup never installs an unverified toolchain.
-func sumDBFor(getenv func(string) string, client *http.Client, cat *catalog.Catalog, cacheDir string) *toolchain.SumDB {
-	name := toolchain.DefaultSumDB
-	if len(cat.SumDB) > 0 {
-		name = cat.SumDB[0].Name
-	}
-	if v := strings.TrimSpace(getenv("GOSUMDB")); v != "" {
-		if v == "off" {
-			return nil
-		}
-		// name[+key] [url], as the go command reads it.
-		f := strings.Fields(v)
-		n, _, hasKey := strings.Cut(f[0], "+")
-		if db, _, ok := catalog.SumDBAlias(n); ok {
-			n = db
-		}
-		name = n
-		if hasKey {
-			u := "https://" + n
-			if len(f) > 1 {
-				u = f[1]
-			}
-			cat.SumDB = append([]catalog.Entry{{Name: n, URL: strings.TrimRight(u, "/"), Key: f[0]}}, cat.SumDB...)
-		}
-	}
-	return &toolchain.SumDB{Client: client, Catalog: cat, Name: name, CacheDir: filepath.Join(cacheDir, "sumdb")}
-}
-
-// goRuns reports whether dir's go reports version (an intact install).
-func goRuns(ctx context.Context, dir, version string) bool {
-	exe := "go"
-	if runtime.GOOS == "windows" {
-		exe = "go.exe"
-	}
-	return goVersion(ctx, filepath.Join(dir, "bin", exe)) == version
 }
 
 func sameFile(a, b string) bool {
@@ -260,8 +193,20 @@ type installProgress struct {
 	files     int
 }
 
-func newInstallProgress(w io.Writer, live bool, version string) *installProgress {
-	return &installProgress{w: w, live: live, version: version, lastPct: -1}
+func newInstallProgress(w io.Writer, live bool) *installProgress {
+	return &installProgress{w: w, live: live, version: "Go", lastPct: -1}
+}
+
+// notice prints one of setup's notices as a line of its own.
+func (p *installProgress) notice(n setup.Notice) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearBar()
+	if n.Kind == setup.Warning {
+		fmt.Fprintf(p.w, "gosetup: warning: %s\n", n.Text)
+		return
+	}
+	fmt.Fprintf(p.w, "gosetup: %s\n", n.Text)
 }
 
 func (p *installProgress) handle(e toolchain.Event) {
@@ -286,6 +231,9 @@ func (p *installProgress) handle(e toolchain.Event) {
 	var line string
 	switch e.Phase {
 	case toolchain.PhaseResolve:
+		if e.Version != "" {
+			p.version = e.Version
+		}
 		line = "choosing the fastest source for " + p.version
 	case toolchain.PhaseConnect:
 		line = fmt.Sprintf("downloading %s via %s from %s", p.version, e.Source, e.Mirror)

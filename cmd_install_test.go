@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,6 +49,8 @@ type instRun struct {
 	env   map[string]string
 	stdin string
 	term  bool
+	// tee, when set, also gets everything written to stderr.
+	tee io.Writer
 }
 
 func (r instRun) run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -61,10 +64,14 @@ func (r instRun) run(t *testing.T, args ...string) (code int, stdout, stderr str
 	for k, v := range r.env {
 		env[k] = v
 	}
+	var errw io.Writer = &errb
+	if r.tee != nil {
+		errw = io.MultiWriter(&errb, r.tee)
+	}
 	a := &app{
 		stdin:      strings.NewReader(r.stdin),
 		stdout:     &out,
-		stderr:     &errb,
+		stderr:     errw,
 		getenv:     func(k string) string { return env[k] },
 		isTerminal: func(any) bool { return r.term },
 	}
@@ -319,5 +326,34 @@ func TestInstallCommandReportsOtherGo(t *testing.T) {
 	code, _, errOut := instRun{env: map[string]string{"PATH": other}}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
 	if code != exitOK || !strings.Contains(errOut, "the go first on your PATH is "+filepath.Join(other, "go")) {
 		t.Errorf("exit %d, %s", code, errOut)
+	}
+}
+
+// A GOSUMDB written with `gosetup env --scope goenv` (the Go env file) is
+// the one install verifies against, as the go command would use it.
+func TestInstallCommandGOSUMDBFromGoEnvFile(t *testing.T) {
+	f := newInstFixture(t)
+	mirrors := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(mirrors, []byte(fmt.Sprintf(`{"mode":"replace","proxy":[{"name":"test-proxy","url":%q}]}`, f.ProxyURL)), 0o644)
+	env := map[string]string{"HOME": t.TempDir()}
+	if code, out, errOut := (instRun{env: env}).run(t, "env", "--scope", "goenv", "--sumdb", f.SumDBKey, "--yes"); code != exitOK {
+		t.Fatalf("env: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := instRun{env: env}.run(t, "install", "--source=module", "--dir", filepath.Join(t.TempDir(), "go"), "--mirrors", mirrors, "--no-modify-path")
+	if code != exitOK || !strings.Contains(out, "from module test-proxy") {
+		t.Fatalf("GOSUMDB in the Go env file: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// Usage errors come before any network work: a bad --source with
+// --proxy auto is exit 2 at once, without probing.
+func TestInstallCommandUsageBeforeProbe(t *testing.T) {
+	f := newInstFixture(t)
+	code, _, errOut := instRun{}.run(t, "install", "--proxy", "auto", "--source", "nonsense", "--mirrors", f.mirrors, "--dir", filepath.Join(t.TempDir(), "go"))
+	if code != exitUsage || !strings.Contains(errOut, `--source "nonsense"`) {
+		t.Fatalf("exit %d, %s", code, errOut)
+	}
+	if strings.Contains(errOut, "probing") || f.Hits(mirrortest.RouteProxy)+f.Hits(mirrortest.RouteSumDB)+f.Hits(mirrortest.RouteIndex) != 0 {
+		t.Errorf("the network was used before the usage error:\n%s", errOut)
 	}
 }

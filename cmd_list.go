@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/toolchain"
@@ -164,67 +159,20 @@ type installedGo struct {
 	where   string // its GOROOT or the go binary's path
 }
 
-// findInstalled runs `go version` of the installation in dir and of the go
-// first on PATH (when it is another one). What cannot be run is not
-// installed, as far as the marker is concerned.
+// findInstalled is the installation in dir and the go first on PATH (when
+// it is another one), as toolchain.FindInstalled finds them. What cannot
+// be run is not installed, as far as the marker is concerned.
 func findInstalled(ctx context.Context, dir string, getenv func(string) string) []installedGo {
 	var out []installedGo
-	seen := map[string]bool{}
-	exe := "go"
-	if runtime.GOOS == "windows" {
-		exe = "go.exe"
-	}
-	try := func(bin, where string) {
-		real, err := filepath.EvalSymlinks(bin)
-		if err != nil || seen[real] {
-			return
-		}
-		seen[real] = true
-		if v := goVersion(ctx, bin); v != "" {
-			out = append(out, installedGo{version: v, where: where})
-		}
-	}
-	if dir != "" {
-		try(filepath.Join(dir, "bin", exe), dir)
-	}
-	if bin := lookPath(exe, getenv("PATH")); bin != "" {
-		try(bin, bin+" (on PATH)")
-	}
-	return out
-}
-
-// lookPath finds exe on the given PATH (the app's environment, not
-// necessarily the process's).
-func lookPath(exe, path string) string {
-	for _, d := range filepath.SplitList(path) {
-		if d == "" {
+	for _, in := range toolchain.FindInstalled(ctx, getenv, dir) {
+		if in.Version == "" || in.OnPath > 0 {
 			continue
 		}
-		p := filepath.Join(d, exe)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && (runtime.GOOS == "windows" || st.Mode()&0o111 != 0) {
-			return p
+		where := in.GOROOT
+		if in.OnPath == 0 {
+			where = in.Go + " (on PATH)"
 		}
+		out = append(out, installedGo{version: in.Version, where: where})
 	}
-	return ""
-}
-
-// goVersion returns the Go version a go binary reports ("go1.22.5"), or ""
-// if it does not run. GOTOOLCHAIN=local keeps a go.mod in the working
-// directory from making it switch toolchains (and download one).
-func goVersion(ctx context.Context, bin string) string {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "version")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=")
-	cmd.Dir = os.TempDir()
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	// "go version go1.22.5 linux/amd64"
-	f := strings.Fields(string(bytes.TrimSpace(out)))
-	if len(f) >= 3 && f[0] == "go" && f[1] == "version" && dist.IsValid(f[2]) {
-		return f[2]
-	}
-	return ""
+	return out
 }

@@ -4,7 +4,6 @@
 //
 // Usage:
 //
-//	gosetup                      the interactive wizard (on a terminal)
 //	gosetup install [VERSION]    install a Go toolchain
 //	gosetup list                 list installable Go versions
 //	gosetup probe                probe mirrors and recommend GOPROXY/GOSUMDB
@@ -13,8 +12,13 @@
 //	gosetup repair [CHECK...]    fix what doctor found (diff first, recorded for uninstall)
 //	gosetup uninstall            undo everything gosetup wrote
 //
+// Plain gosetup, with no command, prints this list; the interactive wizard
+// it will start on a terminal is being built in tui/.
+//
 // Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
-// success, 1 on failure, 2 on a usage error and 130 when interrupted.
+// success, 1 on failure, 2 on a usage error, and 128 plus the signal's
+// number when a signal stops it: 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
+// Either way an install leaves its target as it was.
 package main
 
 import (
@@ -29,11 +33,14 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
+	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/httpx"
+	"github.com/gosetup/gosetup/setup"
 )
 
 // Exit codes, as documented in the README.
@@ -41,11 +48,39 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
-	exitInterrupted = 130
+	exitInterrupted = 130 // 128 + SIGINT; see signalExit
 )
 
+// signalCause is the cause of the context's end when a signal stopped
+// gosetup.
+type signalCause struct{ sig syscall.Signal }
+
+func (c signalCause) Error() string { return "received " + c.sig.String() }
+
+// signalExit is the exit status for a context cancelled by a signal, the
+// shell's convention of 128 + the signal's number; 130 (SIGINT) for any
+// other cancellation.
+func signalExit(ctx context.Context) int {
+	var sc signalCause
+	if errors.As(context.Cause(ctx), &sc) {
+		return 128 + int(sc.sig)
+	}
+	return exitInterrupted
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			if sig, ok := s.(syscall.Signal); ok {
+				cancel(signalCause{sig})
+			} else {
+				cancel(signalCause{syscall.SIGINT})
+			}
+		}
+	}()
 	a := &app{
 		stdin:  os.Stdin,
 		stdout: os.Stdout,
@@ -59,7 +94,7 @@ func main() {
 		},
 	}
 	code := a.run(ctx, os.Args[1:])
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
 }
 
@@ -143,7 +178,7 @@ func (a *app) finish(ctx context.Context, err error) int {
 		return exitUsage
 	case ctx.Err() != nil && errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted):
 		fmt.Fprintf(a.stderr, "gosetup: interrupted: %v\n", err)
-		return exitInterrupted
+		return signalExit(ctx)
 	default:
 		fmt.Fprintf(a.stderr, "gosetup: %v\n", err)
 		return exitFailure
@@ -225,6 +260,46 @@ func (a *app) network(mirrorsPath string) (*catalog.Catalog, *http.Client, error
 		return nil, nil, err
 	}
 	return cat, client, nil
+}
+
+// envwriterEnv is the app's environment as envwriter and setup read it.
+func (a *app) envwriterEnv() envwriter.Env { return envwriter.Env{Getenv: a.getenv} }
+
+// flow is setup's flow for this run: the catalogue (with --mirrors
+// applied), the one HTTP client and the app's environment.
+func (a *app) flow(mirrorsPath string) (*setup.Flow, error) {
+	cat, client, err := a.network(mirrorsPath)
+	if err != nil {
+		return nil, err
+	}
+	f := &setup.Flow{Client: client, Catalog: cat, Env: a.envwriterEnv()}
+	if v := a.getenv(lockWaitEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, usagef("$%s=%q: give a duration such as 30s or 10m", lockWaitEnv, v)
+		}
+		f.LockWait = d
+	}
+	return f, nil
+}
+
+// lockWaitEnv bounds the wait for another install into the same
+// directory (default 5m).
+const lockWaitEnv = "GOSETUP_LOCK_WAIT"
+
+// noEmptyFlags refuses a flag given explicitly with an empty value
+// (--dir "$UNSET"): it would otherwise silently mean the default, which
+// for --dir as root is /usr/local/go.
+func noEmptyFlags(fs *flag.FlagSet, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			if f.Name == n && strings.TrimSpace(f.Value.String()) == "" && err == nil {
+				err = usagef("--%s is empty; give a value, or leave the flag out for the default (an unset shell variable?)", n)
+			}
+		}
+	})
+	return err
 }
 
 func runVersion(ctx context.Context, a *app, args []string) error {

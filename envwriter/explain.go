@@ -99,29 +99,15 @@ func Explain(e Env) ([]Effective, error) {
 		}
 		return last
 	}
-	var goenv map[string]string
-	var goenvText []byte
-	goenvPath, goenvErr := GoEnvFile(e)
-	if goenvErr == nil {
-		goenvText, _ = os.ReadFile(goenvPath)
-		goenv = ParseGoEnv(goenvText)
+	g, err := ResolveGoEnv(e)
+	if err != nil {
+		return nil, err
 	}
-	var gorootEnv map[string]string
-	var gorootPath string
-	var gorootText []byte
-	if goBin, err := e.LookPath("go"); err == nil {
-		if r, err := filepath.EvalSymlinks(goBin); err == nil {
-			gorootPath = filepath.Join(filepath.Dir(filepath.Dir(r)), "go.env")
-			gorootText, _ = os.ReadFile(gorootPath)
-			gorootEnv = ParseGoEnv(gorootText)
-		}
-	}
-
 	var out []Effective
 	for _, name := range ManagedNames {
 		ef := Effective{Name: name}
 		envVal := e.Getenv(name)
-		gv, inGoEnv := goenv[name]
+		gv, inGoEnv := g.fileValue(name)
 		switch {
 		case envVal != "":
 			ef.Value, ef.Source = envVal, SourceEnv
@@ -133,13 +119,10 @@ func Explain(e Env) ([]Effective, error) {
 		case lastExport(sites[name]) != nil:
 			s := lastExport(sites[name])
 			ef.Value, ef.Source, ef.File, ef.Line = s.a.Value, SourceStartup, s.file, s.a.Line
-		case inGoEnv && gv != "":
-			ef.Value, ef.Source, ef.File, ef.Line = gv, SourceGoEnv, goenvPath, goEnvLine(goenvText, name)
-		case gorootEnv[name] != "":
-			ef.Value, ef.Source, ef.File, ef.Line = gorootEnv[name], SourceGOROOT, gorootPath, goEnvLine(gorootText, name)
 		default:
-			ef.Value, ef.Source = builtinDefault(name), SourceDefault
-			if name == "GONOPROXY" || name == "GONOSUMDB" {
+			v := g.Lookup(name)
+			ef.Value, ef.Source, ef.File, ef.Line = v.Value, v.Source, v.File, v.Line
+			if v.Source == SourceDefault && (name == "GONOPROXY" || name == "GONOSUMDB") {
 				ef.Notes = append(ef.Notes, "defaults to GOPRIVATE")
 			}
 		}

@@ -35,7 +35,11 @@ type Installer struct {
 	CacheDir string
 	// SumDB verifies module zips; nil disables the module channel.
 	SumDB *SumDB
-	// Progress receives events, serialised and throttled; may be nil.
+	// Progress receives events, may be nil. It is called on a goroutine
+	// of its own, one event at a time, never while gosetup holds a lock:
+	// a slow callback (a terminal UI's queue) never slows the download,
+	// it only makes counter events coalesce. Phase changes all arrive, in
+	// order, and Install returns after the last one was delivered.
 	Progress func(Event)
 
 	// StallTimeout aborts a download that receives nothing for this long
@@ -136,6 +140,7 @@ func (e *NotGoDirError) Error() string {
 func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
 	rep := newReporter(in.Progress)
+	defer rep.close()
 	if !dist.IsValid(req.Release.Version) {
 		return nil, fmt.Errorf("release %q is not a Go version", req.Release.Version)
 	}
@@ -172,7 +177,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if ex.Exists && !ex.Empty && !ex.IsGo {
 		return nil, &NotGoDirError{Dir: dir}
 	}
-	rep.emit(Event{Phase: PhaseResolve, Message: "choosing a download source"})
+	rep.emit(Event{Phase: PhaseResolve, Message: "choosing a download source", Version: req.Release.Version})
 	chans, err := in.plan(ctx, req)
 	if err != nil {
 		return nil, err

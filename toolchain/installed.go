@@ -18,9 +18,10 @@ import (
 type Installed struct {
 	// Go is the executable as found (on PATH, or dir/bin/go).
 	Go string
-	// GOROOT is the installation it belongs to: the directory above the
-	// real file's bin (symbolic links resolved, as the go command finds
-	// its own GOROOT).
+	// GOROOT is the installation it belongs to: the directory asked
+	// about, or for a go found on PATH the directory above the real
+	// file's bin (symbolic links resolved, as the go command finds its
+	// own GOROOT).
 	GOROOT string
 	// Version is what "go version" reports ("go1.22.5"); "" when it
 	// does not run or prints something else.
@@ -57,7 +58,7 @@ func FindGoOnPath(getenv func(string) string) string {
 func FindInstalled(ctx context.Context, getenv func(string) string, extraDirs ...string) []Installed {
 	var out []Installed
 	seen := map[string]bool{}
-	add := func(bin string, onPath int) {
+	add := func(bin string, onPath int, goroot string) {
 		real, err := filepath.EvalSymlinks(bin)
 		if err != nil {
 			return
@@ -70,14 +71,17 @@ func FindInstalled(ctx context.Context, getenv func(string) string, extraDirs ..
 			return
 		}
 		seen[key] = true
-		out = append(out, Installed{Go: bin, GOROOT: filepath.Dir(filepath.Dir(real)), OnPath: onPath})
+		if goroot == "" {
+			goroot = filepath.Dir(filepath.Dir(real))
+		}
+		out = append(out, Installed{Go: bin, GOROOT: goroot, OnPath: onPath})
 	}
 	for i, bin := range userenv.LookPathAll(getenv, "go") {
-		add(bin, i)
+		add(bin, i, "")
 	}
 	for _, d := range extraDirs {
 		if d != "" {
-			add(filepath.Join(d, "bin", GoExe(runtime.GOOS)), -1)
+			add(filepath.Join(d, "bin", GoExe(runtime.GOOS)), -1, d)
 		}
 	}
 	done := make(chan struct{})

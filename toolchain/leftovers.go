@@ -90,8 +90,8 @@ func (l *TargetLock) Release() error {
 type LeftoverKind string
 
 const (
-	LeftoverStaging  LeftoverKind = "staging directory" // .NAME.gosetup-new-*
-	LeftoverDownload LeftoverKind = "partial download"  // .NAME.gosetup-dl-*
+	LeftoverStaging  LeftoverKind = "staging directory"                 // .NAME.gosetup-new-*
+	LeftoverDownload LeftoverKind = "partial download"                  // .NAME.gosetup-dl-*
 	LeftoverOld      LeftoverKind = "previous installation moved aside" // .NAME.gosetup-old-*
 )
 

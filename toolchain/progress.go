@@ -46,14 +46,28 @@ type Event struct {
 	Err error
 	// Message is a human-readable detail (the go version line on PhaseDone).
 	Message string
+	// Version is the release being installed (set on PhaseResolve).
+	Version string
 }
 
 // reporter serialises and throttles events for a Progress callback, so the
 // callback never runs concurrently with itself and a fast local download does
 // not flood a terminal (or a TUI's message queue) with thousands of updates.
+//
+// The callback runs on the reporter's own goroutine, never under a lock and
+// never on the download's goroutine: a slow consumer only makes counter
+// events coalesce (the newest replaces one not yet delivered); phase
+// changes are all delivered, in order. close waits for the last delivery.
 type reporter struct {
 	fn       func(Event)
 	interval time.Duration
+
+	qmu     sync.Mutex
+	queue   []Event
+	counter bool // the queue's last event is a counter event, replaceable
+	wake    chan struct{}
+	stopped chan struct{}
+	closed  bool
 
 	mu       sync.Mutex
 	last     time.Time
@@ -69,7 +83,70 @@ type reporter struct {
 }
 
 func newReporter(fn func(Event)) *reporter {
-	return &reporter{fn: fn, interval: 100 * time.Millisecond, total: -1, lastSent: map[Phase]time.Time{}}
+	r := &reporter{fn: fn, interval: 100 * time.Millisecond, total: -1, lastSent: map[Phase]time.Time{},
+		wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	if fn == nil {
+		close(r.stopped)
+		return r
+	}
+	go r.deliver()
+	return r
+}
+
+// send queues e for delivery; a counter event replaces a counter event
+// still waiting.
+func (r *reporter) send(e Event, counter bool) {
+	r.qmu.Lock()
+	if r.closed {
+		r.qmu.Unlock()
+		return
+	}
+	if counter && r.counter && len(r.queue) > 0 && r.queue[len(r.queue)-1].Phase == e.Phase {
+		r.queue[len(r.queue)-1] = e
+	} else {
+		r.queue = append(r.queue, e)
+	}
+	r.counter = counter
+	r.qmu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *reporter) deliver() {
+	defer close(r.stopped)
+	for {
+		<-r.wake
+		r.qmu.Lock()
+		batch, closed := r.queue, r.closed
+		r.queue, r.counter = nil, false
+		r.qmu.Unlock()
+		for _, e := range batch {
+			r.fn(e)
+		}
+		if closed {
+			return
+		}
+	}
+}
+
+// close delivers what is queued and stops; later events are dropped.
+func (r *reporter) close() {
+	if r == nil {
+		return
+	}
+	r.qmu.Lock()
+	already := r.closed
+	r.closed = true
+	r.qmu.Unlock()
+	if !already && r.fn != nil {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+	<-r.stopped
 }
 
 // emit sends a phase change (never throttled).
@@ -82,7 +159,7 @@ func (r *reporter) emit(e Event) {
 	if e.Source == "" {
 		e.Source = r.source
 	}
-	r.fn(e)
+	r.send(e, false)
 }
 
 // setChannel records the channel and mirror later events are attributed to.
@@ -169,7 +246,7 @@ func (r *reporter) maybeSend(p Phase, force bool) {
 	} else if el := now.Sub(r.start).Seconds(); el > 0 {
 		e.Rate = float64(r.done) / el
 	}
-	r.fn(e)
+	r.send(e, !force)
 }
 
 // setTotal records a download size learnt from the server.

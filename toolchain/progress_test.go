@@ -17,6 +17,7 @@ func TestReporterThrottles(t *testing.T) {
 		r.addBytes(1)
 	}
 	r.flush(PhaseDownload)
+	r.close()
 	if len(events) > 10 {
 		t.Errorf("%d events for one quick download", len(events))
 	}
@@ -27,4 +28,33 @@ func TestReporterThrottles(t *testing.T) {
 	var nilRep *reporter
 	nilRep.addBytes(1) // a nil reporter (no Progress callback) is a no-op
 	nilRep.emit(Event{})
+}
+
+// A consumer that blocks never stalls the download: counters coalesce
+// while it is busy, and every phase change still arrives, in order.
+func TestReporterSlowConsumer(t *testing.T) {
+	release := make(chan struct{})
+	var got []Event
+	r := newReporter(func(e Event) {
+		if len(got) == 0 {
+			<-release // the consumer is stuck on the first event
+		}
+		got = append(got, e)
+	})
+	r.interval = 0
+	r.emit(Event{Phase: PhaseResolve})
+	r.startDownload(1000)
+	for range 1000 {
+		r.addBytes(1) // must not block
+	}
+	r.flush(PhaseDownload)
+	r.emit(Event{Phase: PhaseDone})
+	close(release)
+	r.close()
+	if len(got) < 3 || len(got) > 5 || got[0].Phase != PhaseResolve || got[len(got)-1].Phase != PhaseDone {
+		t.Fatalf("events %+v", got)
+	}
+	if d := got[len(got)-2]; d.Phase != PhaseDownload || d.Done != 1000 {
+		t.Errorf("last counter %+v", d)
+	}
 }
