@@ -110,7 +110,7 @@ func TestModuleTreeMatchesGoCommand(t *testing.T) {
 		}
 	}
 	for p, v := range ours {
-		if _, ok := theirs[p]; !ok {
+		if _, ok := theirs[p]; !ok && p != MarkFile { // gosetup's own mark is the one addition
 			t.Errorf("%s: gosetup made %q, the go command nothing", p, v)
 		}
 	}
