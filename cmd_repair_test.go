@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gosetup/gosetup/doctor"
 	"github.com/gosetup/gosetup/envwriter"
+	"github.com/gosetup/gosetup/setup"
 )
 
 // These tests build the broken setups people really have in a temporary
@@ -96,11 +96,10 @@ esac
 // GOPATH's bin first on PATH through gosetup's blocks.
 func (h *brokenHome) install(dir string) {
 	h.t.Helper()
-	var out, errb bytes.Buffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return h.env[k] }, isTerminal: func(any) bool { return false }}
 	os.MkdirAll(h.path("go/bin"), 0o755)
-	if err := writeInstallSettings(context.Background(), a, dir, envwriter.Settings{}, envwriter.ScopeShell); err != nil {
-		h.t.Fatalf("install settings: %v\n%s", err, errb.String())
+	f := &setup.Flow{Env: envwriter.Env{Getenv: func(k string) string { return h.env[k] }}}
+	if _, err := f.WriteInstallSettings(context.Background(), setup.SettingsRequest{Scope: envwriter.ScopeShell}, dir); err != nil {
+		h.t.Fatalf("install settings: %v", err)
 	}
 }
 

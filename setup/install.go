@@ -260,7 +260,7 @@ func (f *Flow) Install(ctx context.Context, req InstallRequest) (*InstallOutcome
 	if req.Settings == nil {
 		return out, nil
 	}
-	if out.Settings, err = f.writeInstallSettings(ctx, *req.Settings, dir); err != nil {
+	if out.Settings, err = f.WriteInstallSettings(ctx, *req.Settings, dir); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -310,11 +310,11 @@ func (f *Flow) alreadyInstalled(ctx context.Context, ex toolchain.Existing, dir,
 	return toolchain.GoVersion(ctx, filepath.Join(dir, "bin", toolchain.GoExe(runtime.GOOS))) == version, nil
 }
 
-// writeInstallSettings puts the toolchain's bin and GOPATH's bin first on
+// WriteInstallSettings puts the toolchain's bin and GOPATH's bin first on
 // PATH, with r's settings, and records the toolchain for uninstall.
 // Installing is the consent, as with rustup: the plan is applied without
 // asking again (the face shows it).
-func (f *Flow) writeInstallSettings(ctx context.Context, r SettingsRequest, dir string) (*envwriter.Plan, error) {
+func (f *Flow) WriteInstallSettings(ctx context.Context, r SettingsRequest, dir string) (*envwriter.Plan, error) {
 	r.Settings.Path = []string{filepath.Join(dir, "bin"), filepath.Join(f.GOPATH(), "bin")}
 	if err := r.Settings.Validate(f.goos()); err != nil {
 		return nil, &SettingsError{Dir: dir, Err: err}

@@ -19,7 +19,7 @@ func TestWriteInstallSettings(t *testing.T) {
 	os.WriteFile(filepath.Join(tc, "bin", "go"), nil, 0o755)
 	env := map[string]string{"HOME": home, "PATH": "/usr/bin:/bin", "GOENV": filepath.Join(home, "goenv")}
 	f := &Flow{Env: envwriter.Env{Getenv: func(k string) string { return env[k] }, Shells: []string{"bash"}}}
-	p, err := f.writeInstallSettings(context.Background(), SettingsRequest{Scope: envwriter.ScopeShell}, tc)
+	p, err := f.WriteInstallSettings(context.Background(), SettingsRequest{Scope: envwriter.ScopeShell}, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
