@@ -58,6 +58,27 @@ func TestMisbehavingStartupFiles(t *testing.T) {
 				t.Errorf("Err=%v GOPROXY=%q", r.Err, r.GoEnv["GOPROXY"])
 			}
 		}},
+		{"silences its output", "exec >/dev/null 2>&1\nexport GOPROXY=https://quiet.example\n", 0, func(t *testing.T, r Result) {
+			if r.Err != nil || r.GoEnv["GOPROXY"] != "https://quiet.example" {
+				t.Errorf("Err=%v GOPROXY=%q", r.Err, r.GoEnv["GOPROXY"])
+			}
+			// zsh and ksh trace to stderr: with it gone, the result says
+			// the trace is incomplete rather than that nothing was set.
+			if (r.Shell == "zsh" || r.Shell == "ksh") && r.TraceNote == "" && !has(r.Assignments, "GOPROXY") {
+				t.Errorf("trace lost without a TraceNote")
+			}
+			if r.Shell == "bash" && !has(r.Assignments, "GOPROXY") {
+				t.Errorf("bash traces to its own fd: the assignment must be there")
+			}
+		}},
+		{"turns xtrace off", "set +x\nexport GOPROXY=https://untraced.example\n", 0, func(t *testing.T, r Result) {
+			if r.Err != nil || r.GoEnv["GOPROXY"] != "https://untraced.example" {
+				t.Errorf("Err=%v GOPROXY=%q", r.Err, r.GoEnv["GOPROXY"])
+			}
+			if r.Traced && r.TraceNote == "" {
+				t.Errorf("trace ended early without a TraceNote")
+			}
+		}},
 		{"background job holds the pipes", "sleep 1000 &\nexport GOPROXY=https://bg.example\n", 0, func(t *testing.T, r Result) {
 			if r.Err != nil || r.GoEnv["GOPROXY"] != "https://bg.example" || r.Duration > 8*time.Second {
 				t.Errorf("Err=%v GOPROXY=%q after %v", r.Err, r.GoEnv["GOPROXY"], r.Duration)
