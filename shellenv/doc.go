@@ -8,7 +8,13 @@
 // bash, zsh and ksh say themselves which assignments they executed: they
 // run with xtrace and a PS4 naming the file and line, and the trace goes
 // to a channel the startup files' own output cannot forge (a random token
-// delimits each record; bash writes it to its own file descriptor). dash
+// delimits each record; bash writes it to its own file descriptor). bash
+// ignores PS4 from the environment when run as root, and ksh93 miscounts
+// LINENO in the profiles it reads itself, so these two are started as
+// login or interactive shells told not to read their startup files, and
+// the -c script reads them in the shell's own order (StartupFiles); tests
+// check that this gives what the shell gets reading them itself. zsh
+// reads its own files. dash
 // and fish cannot name the file in a trace, so their assignments come from
 // static parsing: mvdan.cc/sh for POSIX files, following "." and "source"
 // of literal paths, and a small scanner for fish's set and fish_add_path.
