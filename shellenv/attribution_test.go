@@ -24,7 +24,7 @@ if false; then export GOTOOLCHAIN=local; fi
 ( export GOBIN=/sub )
 x=$(GOBIN=/cmdsubst; echo)
 GOFLAGS=-prefix true
-export GOPATH=/tmp/gp; unset GOPATH
+export GOPATH=/srv/gp; unset GOPATH
 export PATH
 . ~/.config/tilde.sh
 `
@@ -134,7 +134,7 @@ func checkPOSIX(t *testing.T, r Result, rc, home string, traced bool) {
 		{"GOSUMDB", rc, 10, OpExport, "off"},
 		{"PATH", rc, 11, OpPrepend, ""},
 		{"PATH", rc, 12, OpAppend, ""},
-		{"GOPATH", rc, 17, OpExport, "/tmp/gp"},
+		{"GOPATH", rc, 17, OpExport, "/srv/gp"},
 		{"GOPATH", rc, 17, OpUnset, ""},
 		{"PATH", rc, 18, OpExport, ""},
 		{"GOINSECURE", tilde, 1, OpExport, "tilde.example"},
