@@ -233,9 +233,16 @@ func TestDeadlineHonouredWithHangingMirrors(t *testing.T) {
 	c.add(catalog.KindIndex, "hang", serve(t, 0, hang))
 	cc := c.build(t, k)
 
+	// The client is built before the clock starts, as the commands build
+	// theirs: loading an SSL_CERT_FILE bundle under -race on a loaded
+	// machine took most of a second and is not the probe's deadline.
+	client, err := httpx.NewClient(httpx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	const timeout = 600 * time.Millisecond
 	start := time.Now()
-	rep, err := Run(context.Background(), Options{Catalog: cc, Platform: linux, Timeout: timeout}, nil)
+	rep, err := Run(context.Background(), Options{Catalog: cc, Platform: linux, Timeout: timeout, Client: client}, nil)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
