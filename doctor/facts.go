@@ -100,7 +100,7 @@ func gather(ctx context.Context, opts Options, checks []Check) (*Facts, error) {
 	if f.State == nil {
 		f.State = &envwriter.State{}
 	}
-	f.Gos = findGos(ctx, f.getenv("PATH"), f.GOOS, f.goChildEnv(f.getenv), f.managedDirs())
+	f.Gos = findGos(ctx, f.getenv, f.GOOS, f.goChildEnv(f.getenv), f.managedDirs())
 	pv := &View{Name: processView, Getenv: f.getenv}
 	if len(f.Gos) > 0 {
 		g := f.Gos[0]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/shellenv"
+	"github.com/gosetup/gosetup/toolchain"
 )
 
 // FreshShells is the ShellTracer of the real shells: each installed shell
@@ -53,7 +54,7 @@ func FreshShells() ShellTracer {
 				childEnv = append(childEnv, "GOTOOLCHAIN=local")
 				m, err := goEnv(ctx, v.Go, childEnv)
 				if err != nil {
-					views[i].GoVersion = goVersion(ctx, v.Go, childEnv)
+					views[i].GoVersion = toolchain.GoVersion(ctx, v.Go)
 					return
 				}
 				views[i].GoEnv, views[i].GoVersion = m, m["GOVERSION"]

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gosetup/gosetup/toolchain"
 )
 
 // GoInstall is one go command found along PATH.
@@ -17,7 +19,8 @@ type GoInstall struct {
 	// resolved.
 	Path string `json:"path"`
 	Real string `json:"real"`
-	// Dir is the PATH entry it was found in; Index that entry's position.
+	// Dir is the PATH entry it was found in; Index its position among
+	// the go commands on PATH (0 runs).
 	Dir   string `json:"dir"`
 	Index int    `json:"index"`
 	// Version is what it reports (go1.22.5), "" when it does not run.
@@ -36,48 +39,33 @@ type GoInstall struct {
 var goEnvKeys = []string{"GOVERSION", "GOROOT", "GOPATH", "GOBIN", "GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOPROXY",
 	"GONOSUMDB", "GOINSECURE", "GOFLAGS", "GO111MODULE", "GOENV", "GOMODCACHE"}
 
-// findGos lists every go along pathVar, in order, each run once with env
-// to learn its version, GOROOT and settings. A binary reached twice (two
-// entries, or a symlink) is listed once, at its first place.
-//
-// TODO(h7): replace with toolchain's installed-Go discovery once it lands.
-func findGos(ctx context.Context, pathVar, goos string, env []string, managed []string) []GoInstall {
-	exe := "go"
-	if goos == "windows" {
-		exe = "go.exe"
-	}
-	seen := map[string]bool{}
+// findGos lists every go along the diagnosed PATH, in order
+// (toolchain.FindInstalled: one PATH search, PATHEXT on Windows), each
+// then asked `go env -json` with env for the settings it sees.
+func findGos(ctx context.Context, getenv func(string) string, goos string, env []string, managed []string) []GoInstall {
 	var out []GoInstall
-	for i, dir := range pathList(pathVar, goos) {
-		if dir == "" || !isAbs(dir, goos) {
-			continue // relative entries are their own finding
-		}
-		p := filepath.Join(dir, exe)
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || goos != "windows" && fi.Mode()&0o111 == 0 {
+	for _, in := range toolchain.FindInstalled(ctx, getenv) {
+		if in.OnPath < 0 {
 			continue
 		}
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			real = p
-		}
-		if seen[real] {
-			continue
-		}
-		seen[real] = true
-		g := GoInstall{Path: p, Real: real, Dir: dir, Index: i}
+		g := GoInstall{Path: in.Go, Dir: filepath.Dir(in.Go), Index: in.OnPath, Version: in.Version, GOROOT: in.GOROOT}
+		g.Real, _ = filepath.EvalSymlinks(in.Go)
 		for _, m := range managed {
-			if cleanDir(m, goos) == cleanDir(dir, goos) {
+			if cleanDir(m, goos) == cleanDir(g.Dir, goos) {
 				g.Managed = true
 			}
 		}
-		g.Env, err = goEnv(ctx, p, env)
+		m, err := goEnv(ctx, in.Go, env)
 		if err != nil {
 			g.Error = err.Error()
-			// A go older than 1.9 has no go env -json, but says its version.
-			g.Version = goVersion(ctx, p, env)
 		} else {
-			g.Version, g.GOROOT = g.Env["GOVERSION"], g.Env["GOROOT"]
+			g.Env = m
+			if v := m["GOVERSION"]; v != "" {
+				g.Version = v
+			}
+			if r := m["GOROOT"]; r != "" {
+				g.GOROOT = r
+			}
 		}
 		out = append(out, g)
 	}
@@ -110,24 +98,6 @@ func goEnv(ctx context.Context, bin string, env []string) (map[string]string, er
 		return nil, &goRunError{msg: "go env -json printed no JSON (" + strings.TrimSpace(firstLine(string(out))) + ")", err: err}
 	}
 	return m, nil
-}
-
-// goVersion is what `go version` prints as the version ("go1.8.7"), "".
-func goVersion(ctx context.Context, bin string, env []string) string {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "version")
-	cmd.Env = env
-	cmd.Dir = os.TempDir()
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(out))
-	if len(f) >= 3 && f[0] == "go" && f[1] == "version" && strings.HasPrefix(f[2], "go") {
-		return f[2]
-	}
-	return ""
 }
 
 type goRunError struct {

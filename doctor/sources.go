@@ -1,8 +1,6 @@
 package doctor
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gosetup/gosetup/envwriter"
@@ -19,49 +17,36 @@ type setting struct {
 	Layer string
 }
 
-// defaults are the go command's values when nothing sets one.
-var defaults = map[string]string{
-	"GOPROXY":     "https://proxy.golang.org,direct",
-	"GOSUMDB":     "sum.golang.org",
-	"GOTOOLCHAIN": "auto",
-}
-
-// resolve finds name's value in v as the go command reads it: the
-// environment, then the Go env file, then $GOROOT/go.env, then its
-// default; with the file and line of each layer that sets it.
-//
-// TODO(h7): use envwriter's effective-environment resolver once it lands.
+// resolve finds name's value in v as the go command reads it (envwriter's
+// resolver: the environment, then the Go env file, then $GOROOT/go.env,
+// then its default), and where each comes from: for the environment, the
+// startup-file line that set it.
 func (f *Facts) resolve(v *View, name string) setting {
 	s := setting{Name: name}
-	if val := v.Getenv(name); val != "" {
-		s.Value, s.Layer = val, SourceProcess
-		s.Sources = f.envOrigin(v, name, val)
+	g, err := envwriter.ResolveGoEnv(f.viewEnv(v))
+	if err != nil {
+		s.Value, s.Layer = v.Getenv(name), SourceProcess
+		return s
+	}
+	gv := g.Lookup(name)
+	s.Value = gv.Value
+	switch gv.Source {
+	case envwriter.SourceEnv:
+		s.Layer = SourceProcess
+		s.Sources = f.envOrigin(v, name, gv.Value)
 		if len(s.Sources) > 0 && s.Sources[0].Kind == SourceFile {
 			s.Layer = SourceFile
 		}
-		return s
+	case envwriter.SourceGoEnv:
+		s.Layer = SourceGoEnv
+		s.Sources = []Source{{Kind: SourceGoEnv, File: gv.File, Line: gv.Line, Text: name + "=" + gv.Value}}
+	case envwriter.SourceGOROOT:
+		s.Layer = SourceGOROOT
+		s.Sources = []Source{{Kind: SourceGOROOT, File: gv.File, Line: gv.Line, Text: name + "=" + gv.Value}}
+	default:
+		s.Layer = SourceDefault
+		s.Sources = []Source{{Kind: SourceDefault, Key: name}}
 	}
-	if path, err := envwriter.GoEnvFile(f.viewEnv(v)); err == nil {
-		if b, err := os.ReadFile(path); err == nil {
-			if val, ok := envwriter.ParseGoEnv(b)[name]; ok && val != "" {
-				s.Value, s.Layer = val, SourceGoEnv
-				s.Sources = []Source{{Kind: SourceGoEnv, File: path, Line: keyLine(b, name), Text: name + "=" + val}}
-				return s
-			}
-		}
-	}
-	if root := f.viewGOROOT(v); root != "" {
-		path := filepath.Join(root, "go.env")
-		if b, err := os.ReadFile(path); err == nil {
-			if val, ok := envwriter.ParseGoEnv(b)[name]; ok && val != "" {
-				s.Value, s.Layer = val, SourceGOROOT
-				s.Sources = []Source{{Kind: SourceGOROOT, File: path, Line: keyLine(b, name), Text: name + "=" + val}}
-				return s
-			}
-		}
-	}
-	s.Value, s.Layer = defaults[name], SourceDefault
-	s.Sources = []Source{{Kind: SourceDefault, Key: name}}
 	return s
 }
 
@@ -154,19 +139,6 @@ func (f *Facts) viewEnv(v *View) envwriter.Env {
 	e := f.env
 	e.Getenv = v.Getenv
 	return e
-}
-
-// viewGOROOT is the GOROOT of the view's go command.
-func (f *Facts) viewGOROOT(v *View) string {
-	if r := v.GoEnv["GOROOT"]; r != "" {
-		return r
-	}
-	if v.Go != "" {
-		if real, err := filepath.EvalSymlinks(v.Go); err == nil {
-			return filepath.Dir(filepath.Dir(real))
-		}
-	}
-	return ""
 }
 
 // keyLine is the 1-based line of key's effective (last) KEY=VALUE line.
