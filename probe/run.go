@@ -29,13 +29,9 @@ type runner struct {
 }
 
 func newRunner(opts Options) (*runner, error) {
-	c := opts.Client
-	if c == nil {
-		var err error
-		c, err = httpx.NewClient(httpx.Options{})
-		if err != nil {
-			return nil, err
-		}
+	c, err := httpx.OrDefault(opts.Client)
+	if err != nil {
+		return nil, err
 	}
 	r := &runner{opts: opts, shared: c}
 	switch t := c.Transport.(type) {

@@ -31,7 +31,7 @@ func (e *ProxyAutoError) Unwrap() error { return e.Err }
 // working ones.
 func (f *Flow) ProxyAuto(ctx context.Context) (probe.Recommendation, error) {
 	f.notify(Info, "probing module proxies and checksum databases…")
-	rep, err := probe.Run(ctx, probe.Options{Client: f.client(), Catalog: f.Catalog, Kinds: []catalog.Kind{catalog.KindProxy, catalog.KindSumDB}}, nil)
+	rep, err := probe.Run(ctx, probe.Options{Client: f.Client, Catalog: f.Catalog, Kinds: []catalog.Kind{catalog.KindProxy, catalog.KindSumDB}}, nil)
 	if err != nil {
 		return probe.Recommendation{}, &ProxyAutoError{Err: err}
 	}

@@ -31,7 +31,7 @@ import (
 // other callback may block for long.
 type Flow struct {
 	// Client is the one HTTP client (internal/httpx); nil means
-	// http.DefaultClient, as in every package.
+	// httpx.OrDefault's client, as in every package.
 	Client *http.Client
 	// Catalog is the mirror catalogue. The flow never changes it.
 	Catalog *catalog.Catalog
@@ -121,13 +121,6 @@ func (f *Flow) platform() dist.Platform {
 		return dist.Host()
 	}
 	return f.Platform
-}
-
-func (f *Flow) client() *http.Client {
-	if f.Client == nil {
-		return http.DefaultClient
-	}
-	return f.Client
 }
 
 func (f *Flow) cacheDir() string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/httpx"
 )
 
 // Installer puts a verified toolchain on disk. The zero values of the
@@ -139,6 +140,16 @@ func (e *NotGoDirError) Error() string {
 // every temporary file is removed.
 func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
+	if in.Client == nil {
+		// A nil client means httpx's default, as in every package.
+		c, err := httpx.OrDefault(nil)
+		if err != nil {
+			return nil, err
+		}
+		cp := *in
+		cp.Client = c
+		in = &cp
+	}
 	rep := newReporter(in.Progress)
 	defer rep.close()
 	if !dist.IsValid(req.Release.Version) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/httpx"
 )
 
 // Defaults for Finder's tuning fields.
@@ -113,9 +114,9 @@ func (f *Finder) Releases(ctx context.Context) (*ReleaseSet, error) {
 	if f.Catalog == nil {
 		return nil, errors.New("toolchain: Finder has no catalogue")
 	}
-	client := f.Client
-	if client == nil {
-		client = http.DefaultClient
+	client, err := httpx.OrDefault(f.Client)
+	if err != nil {
+		return nil, err
 	}
 	timeout := orDefault(f.SourceTimeout, DefaultSourceTimeout)
 	stagger := orDefault(f.Stagger, DefaultStagger)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb"
 
 	"github.com/gosetup/gosetup/internal/catalog"
+	"github.com/gosetup/gosetup/internal/httpx"
 )
 
 // DefaultSumDB is the checksum database the go command uses by default.
@@ -89,9 +90,9 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 	if !ok {
 		return "", fmt.Errorf("no verifier key for checksum database %q: add its \"key\" to a sumdb entry in the mirror catalogue (--mirrors)", name)
 	}
-	client := s.Client
-	if client == nil {
-		client = http.DefaultClient
+	client, err := httpx.OrDefault(s.Client)
+	if err != nil {
+		return "", err
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {

@@ -183,3 +183,14 @@ func (s *StallReader) Close() error {
 	s.timer.Stop()
 	return nil
 }
+
+// OrDefault is c, or when c is nil a client from NewClient(Options{}) (the
+// process's SSL_CERT_FILE and proxy settings, gosetup's User-Agent and
+// timeouts). Every package treats a nil client this way, so that leaving
+// it out never means a bare http.DefaultClient without timeouts.
+func OrDefault(c *http.Client) (*http.Client, error) {
+	if c != nil {
+		return c, nil
+	}
+	return NewClient(Options{})
+}
