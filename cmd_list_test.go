@@ -1,12 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // realGo returns the go command running these tests and its version: the
@@ -40,65 +36,25 @@ func realGo(t *testing.T) (bin, version string) {
 	return bin, version
 }
 
-// listFixture serves a release index and a module proxy for the host
-// platform and writes a replace-mode catalogue pointing at them. The index
-// knows go1.98.1, go1.98.0 and goInstalled; the proxy also serves
-// go1.99rc1 (module only).
-func listFixture(t *testing.T, goInstalled string) (mirrors string) {
+// listFixture is a mirror world (internal/mirrortest) for the host
+// platform and a replace-mode catalogue pointing at it. The index knows
+// go1.98.1, go1.98.0 and goInstalled; the proxy serves go1.98.1,
+// goInstalled, go1.99rc1 (module only) and a release for another platform.
+func listFixture(t *testing.T, goInstalled string) (mirrors string, w *mirrortest.World) {
 	t.Helper()
-	host := dist.Host()
-	type file struct {
-		Filename string `json:"filename"`
-		OS       string `json:"os"`
-		Arch     string `json:"arch"`
-		SHA256   string `json:"sha256"`
-		Size     int64  `json:"size"`
-		Kind     string `json:"kind"`
-	}
-	type rel struct {
-		Version string `json:"version"`
-		Stable  bool   `json:"stable"`
-		Files   []file `json:"files"`
-	}
-	arch := host.Arch
-	if arch == "arm" {
-		arch = "armv6l"
-	}
-	mk := func(v string) rel {
-		name := dist.ArchiveName(v, host)
-		sum := sha256.Sum256([]byte(name))
-		return rel{Version: v, Stable: true, Files: []file{{Filename: name, OS: host.OS, Arch: arch,
-			SHA256: hex.EncodeToString(sum[:]), Size: 4242, Kind: "archive"}}}
-	}
-	index, _ := json.Marshal([]rel{mk("go1.98.1"), mk("go1.98.0"), mk(goInstalled)})
-	var list strings.Builder
-	for _, v := range []string{"go1.99rc1", "go1.98.1", goInstalled} {
-		fmt.Fprintln(&list, dist.ModuleVersion(v, host))
-	}
-	fmt.Fprintln(&list, dist.ModuleVersion("go1.97.0", dist.Platform{OS: "plan9", Arch: "mips"})) // another platform
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/dl/":
-			w.Write(index)
-		case "/proxy/golang.org/toolchain/@v/list":
-			fmt.Fprint(w, list.String())
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	mirrors = filepath.Join(t.TempDir(), "mirrors.json")
-	cat := fmt.Sprintf(`{"mode":"replace","index":[{"name":"test-index","url":%q}],"proxy":[{"name":"test-proxy","url":%q}]}`,
-		srv.URL+"/dl/", srv.URL+"/proxy")
-	if err := os.WriteFile(mirrors, []byte(cat), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return mirrors
+	w = mirrortest.New(t, mirrortest.Options{Releases: []mirrortest.Release{
+		{Version: "go1.99rc1", Unstable: true, NoArchive: true},
+		{Version: "go1.98.1"},
+		{Version: "go1.98.0", NoModule: true},
+		{Version: goInstalled},
+		{Version: "go1.97.0", NoArchive: true, Platforms: []dist.Platform{{OS: "plan9", Arch: "mips"}}},
+	}})
+	return w.MirrorsFile(t), w
 }
 
 func TestListPlain(t *testing.T) {
 	bin, v := realGo(t)
-	mirrors := listFixture(t, v)
+	mirrors, _ := listFixture(t, v)
 	env := map[string]string{"PATH": filepath.Dir(bin)}
 	code, out, stderr := runApp(t, env, "list", "--mirrors", mirrors, "--dir", t.TempDir())
 	if code != exitOK {
@@ -126,7 +82,7 @@ func TestListPlain(t *testing.T) {
 
 func TestListAllJSON(t *testing.T) {
 	bin, v := realGo(t)
-	mirrors := listFixture(t, v)
+	mirrors, w := listFixture(t, v)
 	// The installed Go is found in --dir (a directory whose bin/go is the
 	// real go), not on PATH.
 	dir := t.TempDir()
@@ -168,7 +124,7 @@ func TestListAllJSON(t *testing.T) {
 		t.Errorf("go1.99rc1 = %v", rc)
 	}
 	arch := got[2]["archive"].(map[string]any)
-	if arch["filename"] != dist.ArchiveName("go1.98.0", dist.Host()) || arch["size"] != float64(4242) || len(arch["sha256"].(string)) != 64 {
+	if arch["filename"] != dist.ArchiveName("go1.98.0", dist.Host()) || arch["size"] != float64(len(w.ArchiveBytes("go1.98.0", dist.Host()))) || len(arch["sha256"].(string)) != 64 {
 		t.Errorf("go1.98.0 archive = %v", arch)
 	}
 	if got[2]["module"] != false || got[3]["installed"] != true || got[1]["installed"] != false {
@@ -181,7 +137,7 @@ func TestListAllJSON(t *testing.T) {
 
 func TestListModuleOnlyWarning(t *testing.T) {
 	bin, v := realGo(t)
-	mirrors := listFixture(t, v)
+	mirrors, _ := listFixture(t, v)
 	// Point the index at a dead port: the module channel alone answers.
 	data, _ := os.ReadFile(mirrors)
 	data = []byte(strings.Replace(string(data), `/dl/"`, `/nope/"`, 1))
