@@ -71,10 +71,9 @@ func checkWinPathType(ctx context.Context, f *Facts) []Finding {
 			return []Finding{ok("the user Path is REG_SZ and holds no %VAR% entry")}
 		}
 		return []Finding{{Severity: Fail,
-			Message:    fmt.Sprintf("the user Path is stored as REG_SZ, so its entries with %%VAR%% (%s) are not expanded and name no directory", strings.Join(vars, ", ")),
-			Sources:    []Source{regSource(w.User, "REG_SZ")},
-			Fix:        "run gosetup repair to store it as REG_EXPAND_SZ (the type Windows itself uses)",
-			Repairable: true, Repair: &RepairHint{WinPath: true}}}
+			Message: fmt.Sprintf("the user Path is stored as REG_SZ, so its entries with %%VAR%% (%s) are not expanded and name no directory", strings.Join(vars, ", ")),
+			Sources: []Source{regSource(w.User, "REG_SZ")},
+			Fix:     "open System Properties > Environment Variables, edit your Path and save it: Windows stores it as REG_EXPAND_SZ again"}}
 	})
 }
 
@@ -83,10 +82,9 @@ func checkWinPathLength(ctx context.Context, f *Facts) []Finding {
 		full := joinNonEmpty(expandIf(w.System, w.Expand), expandIf(w.User, w.Expand))
 		if len(full) > cmdMaxLine {
 			return []Finding{{Severity: Fail,
-				Message:    fmt.Sprintf("the Path new processes get is %d characters long, more than the %d cmd.exe accepts: entries near its end may be lost", len(full), cmdMaxLine),
-				Sources:    []Source{regSource(w.System, fmt.Sprintf("%d characters", len(expandIf(w.System, w.Expand)))), regSource(w.User, fmt.Sprintf("%d characters", len(expandIf(w.User, w.Expand))))},
-				Fix:        "run gosetup repair to drop duplicate and dead entries from the user Path",
-				Repairable: true, Repair: &RepairHint{WinPath: true}}}
+				Message: fmt.Sprintf("the Path new processes get is %d characters long, more than the %d cmd.exe accepts: entries near its end may be lost", len(full), cmdMaxLine),
+				Sources: []Source{regSource(w.System, fmt.Sprintf("%d characters", len(expandIf(w.System, w.Expand)))), regSource(w.User, fmt.Sprintf("%d characters", len(expandIf(w.User, w.Expand))))},
+				Fix:     "remove duplicate and dead entries from your Path (System Properties > Environment Variables); gosetup doctor windows.path-duplicates lists the duplicates"}}
 		}
 		return []Finding{ok(fmt.Sprintf("the Path is %d characters long", len(full)))}
 	})
@@ -147,17 +145,15 @@ func checkWinPathDuplicates(ctx context.Context, f *Facts) []Finding {
 		var out []Finding
 		if len(dups) > 0 {
 			out = append(out, Finding{Severity: Warn,
-				Message:    "entries in both the user and the system Path: " + strings.Join(dups, ", "),
-				Sources:    []Source{regSource(w.User, ""), regSource(w.System, "")},
-				Fix:        "run gosetup repair to remove them from the user Path (the system Path comes first anyway)",
-				Repairable: true, Repair: &RepairHint{WinPath: true}})
+				Message: "entries in both the user and the system Path: " + strings.Join(dups, ", "),
+				Sources: []Source{regSource(w.User, ""), regSource(w.System, "")},
+				Fix:     "remove them from your user Path (the system Path comes first anyway)"})
 		}
 		if len(inUser) > 0 {
 			out = append(out, Finding{Severity: Warn,
-				Message:    "entries listed twice in the user Path: " + strings.Join(inUser, ", "),
-				Sources:    []Source{regSource(w.User, "")},
-				Fix:        "run gosetup repair to keep only the first of each",
-				Repairable: true, Repair: &RepairHint{WinPath: true}})
+				Message: "entries listed twice in the user Path: " + strings.Join(inUser, ", "),
+				Sources: []Source{regSource(w.User, "")},
+				Fix:     "remove the later copies from your user Path"})
 		}
 		if len(out) == 0 {
 			out = append(out, ok("no entry is in both the user and the system Path"))

@@ -20,7 +20,7 @@ func TestWinPathREGSZWithVars(t *testing.T) {
 	user := WinValue{Key: `HKCU\Environment\Path`, Exists: true, Expand: false, Data: `%USERPROFILE%\go\bin;C:\tools`}
 	rep := winRun(t, user, WinValue{}, map[string]string{"USERPROFILE": `C:\Users\u`}, "windows.path-type")
 	f := must(t, rep, "windows.path-type", Fail, `%USERPROFILE%\go\bin`)
-	if !f.Repairable || !f.Repair.WinPath || !hasSource(f, SourceRegistry, `HKCU\Environment\Path`, 0) {
+	if f.Repairable || !hasSource(f, SourceRegistry, `HKCU\Environment\Path`, 0) {
 		t.Errorf("%+v", f)
 	}
 	user.Expand = true
