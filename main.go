@@ -136,9 +136,8 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 func (a *app) run(ctx context.Context, args []string) int {
 	cmds := commands()
-	if len(args) == 0 {
-		a.usage(cmds)
-		return exitUsage
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && wizardFlag(args[0]) {
+		return a.finish(ctx, runWizard(ctx, a, args))
 	}
 	name := args[0]
 	switch name {
@@ -166,9 +165,12 @@ func (a *app) run(ctx context.Context, args []string) int {
 // finish maps a command's error to an exit status and prints it.
 func (a *app) finish(ctx context.Context, err error) int {
 	var ue usageError
+	var quiet errQuiet
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &quiet):
+		return quiet.code
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errSilentFailure):
@@ -187,6 +189,16 @@ func (a *app) finish(ctx context.Context, err error) int {
 
 var errInterrupted = errors.New("interrupted")
 
+// wizardFlag reports whether arg is one of plain gosetup's own flags.
+func wizardFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	switch name {
+	case "lang", "accessible", "dir", "mirrors":
+		return true
+	}
+	return false
+}
+
 func (a *app) usage(cmds map[string]command) {
 	var names []string
 	for n := range cmds {
@@ -198,6 +210,7 @@ func (a *app) usage(cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-10s %s\n", n, cmds[n].summary)
 	}
+	b.WriteString("\nWith no command, on a terminal, gosetup runs the setup wizard:\n  gosetup [--lang zh|en] [--accessible] [--dir DIR] [--mirrors FILE]\n")
 	b.WriteString("\nRun 'gosetup help COMMAND' for a command's flags.\n")
 	io.WriteString(a.stderr, b.String())
 }

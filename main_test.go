@@ -28,7 +28,7 @@ func TestDispatchUsage(t *testing.T) {
 		code     int
 		inStderr string
 	}{
-		{nil, exitUsage, "Commands:"},
+		{nil, exitUsage, "gosetup install --yes --proxy auto"},
 		{[]string{"help"}, exitOK, "install"},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"version", "--bogus"}, exitUsage, "-bogus"},

@@ -1,0 +1,90 @@
+package tui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestEveryStringInBothLanguages: a string added to Text must be given in
+// every language, and with the same format verbs.
+func TestEveryStringInBothLanguages(t *testing.T) {
+	for _, lang := range []Lang{English, Chinese} {
+		v := reflect.ValueOf(*TextFor(lang))
+		for i := range v.NumField() {
+			f, name := v.Field(i), v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.String:
+				if f.String() == "" {
+					t.Errorf("%s: %s is empty", lang, name)
+				}
+			case reflect.Slice, reflect.Array:
+				if f.Len() == 0 {
+					t.Errorf("%s: %s is empty", lang, name)
+				}
+				for j := range f.Len() {
+					if f.Index(j).String() == "" {
+						t.Errorf("%s: %s[%d] is empty", lang, name, j)
+					}
+				}
+			}
+		}
+	}
+	en, zh := reflect.ValueOf(enText), reflect.ValueOf(zhText)
+	for i := range en.NumField() {
+		if en.Field(i).Kind() != reflect.String {
+			continue
+		}
+		if a, b := verbs(en.Field(i).String()), verbs(zh.Field(i).String()); a != b {
+			t.Errorf("%s: English has verbs %q, Chinese %q", en.Type().Field(i).Name, a, b)
+		}
+	}
+}
+
+func verbs(s string) string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+1 < len(s) {
+			j := i + 1
+			for j < len(s) && strings.ContainsRune(".0123456789", rune(s[j])) {
+				j++
+			}
+			if j < len(s) {
+				out = append(out, s[i:j+1])
+			}
+			i = j
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestDetectLang(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want Lang
+	}{
+		{map[string]string{}, English},
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, Chinese},
+		{map[string]string{"LANG": "zh_TW.UTF-8"}, Chinese},
+		{map[string]string{"LANG": "en_US.UTF-8"}, English},
+		{map[string]string{"LANG": "C.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, Chinese},
+		// LC_ALL wins over LC_MESSAGES, which wins over LANG.
+		{map[string]string{"LC_ALL": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8", "LANG": "zh_CN.UTF-8"}, English},
+		{map[string]string{"LC_ALL": "zh_CN.GB18030", "LANG": "en_US.UTF-8"}, Chinese},
+		{map[string]string{"LC_MESSAGES": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, English},
+		{map[string]string{"LANG": "zhx"}, English},
+	}
+	for _, c := range cases {
+		if got := DetectLang(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: %s, want %s", c.env, got, c.want)
+		}
+	}
+	for in, want := range map[string]Lang{"zh": Chinese, "en": English, "ZH": Chinese} {
+		if got, ok := ParseLang(in); !ok || got != want {
+			t.Errorf("ParseLang(%q) = %s, %v", in, got, ok)
+		}
+	}
+	if _, ok := ParseLang("fr"); ok {
+		t.Error("ParseLang(fr) accepted")
+	}
+}
