@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosetup/gosetup/doctor"
 	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
@@ -66,7 +67,7 @@ func runWizard(ctx context.Context, a *app, args []string) error {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return usagef("--dir %q: %v", *dirFlag, err)
 	}
-	be := &wizardBackend{a: a, cat: cat, client: client, dir: dir, host: dist.Host()}
+	be := &wizardBackend{a: a, cat: cat, client: client, dir: dir, host: dist.Host(), mirrors: *mirrors}
 	acc := *accessible || (a.getenv("ACCESSIBLE") != "" && a.getenv("ACCESSIBLE") != "0") || a.getenv("TERM") == "dumb"
 	err = tui.Run(ctx, tui.RunOptions{
 		Backend: be, Lang: lang, In: a.stdin, Out: a.stderr,
@@ -111,6 +112,8 @@ type wizardBackend struct {
 	client *http.Client
 	dir    string
 	host   dist.Platform
+	// mirrors is the --mirrors file, for doctor's own catalogue.
+	mirrors string
 }
 
 func (b *wizardBackend) env() envwriter.Env { return envwriter.Env{Getenv: b.a.getenv} }
@@ -155,6 +158,30 @@ func (b *wizardBackend) Detect(ctx context.Context) (*tui.Detection, error) {
 		}
 	}
 	return d, nil
+}
+
+// Doctor runs every check, as gosetup doctor does, and sums it up.
+func (b *wizardBackend) Doctor(ctx context.Context) (*tui.DoctorSummary, error) {
+	rep, err := b.a.doctorReport(ctx, nil, false, b.mirrors)
+	if err != nil {
+		return nil, err
+	}
+	s := &tui.DoctorSummary{}
+	var fails, warns []string
+	for _, f := range rep.Findings {
+		switch f.Severity {
+		case doctor.Fail:
+			s.Fail++
+			fails = append(fails, "✗ "+f.Check+": "+f.Message)
+		case doctor.Warn:
+			s.Warn++
+			warns = append(warns, "! "+f.Check+": "+f.Message)
+		default:
+			s.OK++
+		}
+	}
+	s.Lines = append(fails, warns...)
+	return s, nil
 }
 
 func (b *wizardBackend) Releases(ctx context.Context) (*tui.Releases, error) {

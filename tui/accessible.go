@@ -60,8 +60,10 @@ func runAccessible(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		return err
 	}
+	c.doctor, c.docErr = c.be.Doctor(ctx)
 	ds := &detectScreen{started: true}
 	ds.update(c, detectMsg{d: d})
+	ds.update(c, doctorMsg{c.doctor, c.docErr})
 	ds.prePlan, ds.planErr = c.be.Plan(ctx, Choices{Dir: d.Dir, Install: true})
 	rm := <-relCh
 	c.rels, c.relErr = rm.r, rm.err

@@ -16,6 +16,8 @@ import (
 type Backend interface {
 	// Detect reads this machine without touching the network.
 	Detect(ctx context.Context) (*Detection, error)
+	// Doctor runs doctor's checks (with their one network deadline).
+	Doctor(ctx context.Context) (*DoctorSummary, error)
 	// Releases lists the Go releases installable here.
 	Releases(ctx context.Context) (*Releases, error)
 	// ProbeTargets lists the mirrors Probe will report, so every row can be
@@ -58,8 +60,6 @@ type Detection struct {
 	StartupFiles []string
 	// Settings are the effective GO* values and their sources.
 	Settings []envwriter.Effective
-	// Doctor is doctor's summary; nil when this build has no doctor.
-	Doctor *DoctorSummary
 	// Dir is where the toolchain goes; Existing is what is there now.
 	Dir      string
 	Existing toolchain.Existing
@@ -80,8 +80,10 @@ type InstalledGo struct {
 // DoctorSummary is doctor's verdict in counts, with the findings' lines.
 type DoctorSummary struct {
 	OK, Warn, Fail int
-	// Lines are the warnings and failures, one line each.
+	// Lines are the warnings and failures, one line each, worst first.
 	Lines []string
+	// CanRepair is set when the wizard can lead to a repair of them.
+	CanRepair bool
 }
 
 // Releases are the installable versions, newest first.

@@ -41,7 +41,6 @@ func (b *fixedBackend) Detect(ctx context.Context) (*Detection, error) {
 			{Name: "GOSUMDB", Value: "sum.golang.org", Source: envwriter.SourceDefault},
 			{Name: "GOPRIVATE", Value: "", Source: envwriter.SourceDefault},
 		},
-		Doctor:   b.doctor,
 		Dir:      home + "/.local/go",
 		Existing: toolchain.Existing{Exists: true, IsGo: true, Version: "go1.25.3"},
 		Undo:     "gosetup uninstall",
@@ -58,6 +57,13 @@ var fixedReleases = &Releases{
 		{Version: "go1.24.13", Stable: true}, {Version: "go1.22.5", Stable: true},
 	},
 	Latest: "go1.26.8",
+}
+
+func (b *fixedBackend) Doctor(ctx context.Context) (*DoctorSummary, error) {
+	if b.doctor == nil {
+		return &DoctorSummary{OK: 14, Warn: 1, Lines: []string{"! security.go-patch: go1.19.8 lacks the security fixes of go1.19.13"}}, nil
+	}
+	return b.doctor, nil
 }
 
 func (b *fixedBackend) Releases(ctx context.Context) (*Releases, error) { return fixedReleases, nil }

@@ -69,6 +69,8 @@ type common struct {
 	detErr  error
 	rels    *Releases
 	relErr  error
+	doctor  *DoctorSummary
+	docErr  error
 	choices Choices
 	// plan is the settings plan under review; result the installed
 	// toolchain; applied whether the plan was written.
@@ -238,7 +240,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // ownerOf names the screen a background result belongs to.
 func ownerOf(msg tea.Msg) (step, bool) {
 	switch msg.(type) {
-	case detectMsg, releasesMsg, prePlanMsg:
+	case detectMsg, releasesMsg, prePlanMsg, doctorMsg:
 		return stepDetect, true
 	case probeBatch, probeDoneMsg, probeTickMsg:
 		return stepMirrors, true

@@ -22,6 +22,10 @@ type (
 		p   *envwriter.Plan
 		err error
 	}
+	doctorMsg struct {
+		d   *DoctorSummary
+		err error
+	}
 )
 
 // detectScreen shows what is on the machine, then the plan as rustup-init
@@ -47,13 +51,15 @@ func (s *detectScreen) enter(c *common) tea.Cmd {
 	return tea.Batch(
 		func() tea.Msg { d, err := be.Detect(ctx); return detectMsg{d, err} },
 		func() tea.Msg { r, err := be.Releases(ctx); return releasesMsg{r, err} },
+		func() tea.Msg { d, err := be.Doctor(ctx); return doctorMsg{d, err} },
 	)
 }
 
-// modes lists the choices offered; repair only when doctor ran.
+// modes lists the choices offered; repair only when doctor found
+// something the wizard can repair.
 func (s *detectScreen) modes(c *common) []Mode {
 	out := []Mode{ModeProceed, ModeCustomize}
-	if c.det != nil && c.det.Doctor != nil {
+	if d := c.doctor; d != nil && d.CanRepair && d.Fail+d.Warn > 0 {
 		out = append(out, ModeRepair)
 	}
 	return append(out, ModeMirrorsOnly, ModeCancel)
@@ -67,18 +73,21 @@ func (s *detectScreen) update(c *common, msg tea.Msg) (tea.Cmd, nav) {
 			return nil, navStay
 		}
 		c.choices.Dir = msg.d.Dir
-		// Repair is preselected when doctor found a failure.
-		if d := msg.d.Doctor; d != nil && d.Fail > 0 {
+		ctx, be, ch := c.ctx, c.be, Choices{Dir: msg.d.Dir, Install: true}
+		return func() tea.Msg { p, err := be.Plan(ctx, ch); return prePlanMsg{p, err} }, navStay
+	case prePlanMsg:
+		s.prePlan, s.planErr = msg.p, msg.err
+	case doctorMsg:
+		c.doctor, c.docErr = msg.d, msg.err
+		// Repair is preselected when doctor found a failure, unless the
+		// user has already moved.
+		if d := msg.d; d != nil && d.Fail > 0 && s.cursor == 0 {
 			for i, m := range s.modes(c) {
 				if m == ModeRepair {
 					s.cursor = i
 				}
 			}
 		}
-		ctx, be, ch := c.ctx, c.be, Choices{Dir: msg.d.Dir, Install: true}
-		return func() tea.Msg { p, err := be.Plan(ctx, ch); return prePlanMsg{p, err} }, navStay
-	case prePlanMsg:
-		s.prePlan, s.planErr = msg.p, msg.err
 	case releasesMsg:
 		c.rels, c.relErr = msg.r, msg.err
 		if s.waiting {
@@ -193,10 +202,13 @@ func (s *detectScreen) view(c *common, width int) (string, int) {
 		}
 		line("  " + st.Faint.Render(sprintf(t.SettingFrom, e.Name, v, src)))
 	}
-	if d.Doctor == nil {
-		line("  " + st.Faint.Render(t.DoctorNone))
-	} else {
-		dc := d.Doctor
+	switch {
+	case c.docErr != nil:
+		line("  " + st.Warn.Render(sprintf(t.DoctorFailed, oneLine(c.docErr))))
+	case c.doctor == nil:
+		line("  " + st.Faint.Render(t.DoctorRunning))
+	default:
+		dc := c.doctor
 		mark := st.OK
 		if dc.Fail > 0 {
 			mark = st.Fail
@@ -204,7 +216,12 @@ func (s *detectScreen) view(c *common, width int) (string, int) {
 			mark = st.Warn
 		}
 		line("  " + mark.Render(sprintf(t.DoctorCounts, dc.OK, dc.Warn, dc.Fail)))
-		for _, l := range dc.Lines {
+		// The worst few; gosetup doctor lists them all.
+		for i, l := range dc.Lines {
+			if i == 3 {
+				line("    " + st.Faint.Render(sprintf(t.DoctorMore, len(dc.Lines)-3)))
+				break
+			}
 			line("    " + l)
 		}
 	}

@@ -30,7 +30,7 @@ func TestDetectShowsMachineAndPlan(t *testing.T) {
 	wantOn(t, m, "linux/amd64", "/usr/bin/go go1.19.8", "bash, fish, zsh (login shell: bash)",
 		"~/.bashrc, ~/.profile", "GOPROXY=https://proxy.golang.org,direct", "Install go1.26.8", "into ~/.local/go, replacing go1.25.3",
 		"~/.config/gosetup/env (create), ~/.profile (edit)", "gosetup uninstall", "❯ Proceed with the installation (default)",
-		"not part of this build")
+		"14 ok, 1 warnings, 0 failures", "security.go-patch")
 	if strings.Contains(plain(m), "Repair") {
 		t.Error("repair is offered without doctor")
 	}
@@ -41,7 +41,7 @@ func TestDetectShowsMachineAndPlan(t *testing.T) {
 }
 
 func TestDetectRepairPreselectedOnDoctorFail(t *testing.T) {
-	be := &fixedBackend{doctor: &DoctorSummary{OK: 10, Warn: 1, Fail: 2, Lines: []string{"✗ path.go-shadowed: /usr/bin/go comes first"}}}
+	be := &fixedBackend{doctor: &DoctorSummary{OK: 10, Warn: 1, Fail: 2, CanRepair: true, Lines: []string{"✗ path.go-shadowed: /usr/bin/go comes first"}}}
 	m := newTestModel(t, be, English, 100, 40)
 	wantOn(t, m, "10 ok, 1 warnings, 2 failures", "❯ Repair what doctor found", "path.go-shadowed")
 }

@@ -43,7 +43,9 @@ type Text struct {
 	GoLine          string // the go commands, on one line
 	Unset           string
 	Doctor          string
-	DoctorNone      string
+	DoctorRunning   string
+	DoctorFailed    string // error
+	DoctorMore      string // n
 	DoctorCounts    string // ok, warn, fail
 	ThePlan         string
 	PlanInstall     string // version
