@@ -75,7 +75,7 @@ func runWizard(ctx context.Context, a *app, args []string) error {
 	})
 	switch {
 	case errors.Is(err, tui.ErrInterrupted):
-		return errInterrupted
+		return errQuiet{exitInterrupted} // the wizard said what was left
 	case errors.Is(err, tui.ErrNotFinished):
 		return errQuiet{exitFailure}
 	case err != nil:
