@@ -3,10 +3,14 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
@@ -17,19 +21,57 @@ import (
 func TestProgramEnterAllTheWay(t *testing.T) {
 	be := &fixedBackend{}
 	m := New(context.Background(), Options{Backend: be, Lang: English, Dark: true})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
-	waitFor := func(s string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	// The frames on the output are diffs against the last one, so words
+	// can arrive in pieces; the test watches the model instead, through a
+	// filter that runs in the program's own goroutine before each message.
+	var at atomic.Value
+	at.Store("")
+	snap := func(m *Model) string {
+		s := fmt.Sprint(m.current())
+		if m.c.det != nil && m.c.rels != nil {
+			s += " ready"
+		}
+		if ms := m.screens[stepMirrors].(*mirrorsScreen); ms.rep != nil {
+			s += " probed"
+		}
+		if m.c.plan != nil {
+			s += " planned"
+		}
+		if m.c.check != nil {
+			s += " checked"
+		}
+		return s
 	}
-	waitFor("Proceed")
+	filter := func(mod tea.Model, msg tea.Msg) tea.Msg {
+		at.Store(snap(mod.(*Model)))
+		return msg
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24), teatest.WithProgramOptions(tea.WithFilter(filter)))
+	waitFor := func(want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			tm.Send(pingMsg{}) // so the filter sees the latest state
+			time.Sleep(10 * time.Millisecond)
+			s, ok := at.Load().(string), true
+			for _, w := range want {
+				ok = ok && strings.Contains(s, w)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waited for %q, model at %q", want, s)
+			}
+		}
+	}
+	waitFor(fmt.Sprint(stepDetect), "ready")
 	tm.Send(press("enter"))
-	waitFor("finished in")
+	waitFor(fmt.Sprint(stepMirrors), "probed")
 	tm.Send(press("enter"))
-	waitFor("Review the changes")
+	waitFor(fmt.Sprint(stepReview), "planned")
 	tm.Send(press("enter"))
-	waitFor("fresh shell")
+	waitFor(fmt.Sprint(stepDone), "checked")
 	tm.Send(press("enter"))
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
 	if fm.Outcome() != OutcomeDone || be.installs != 1 || be.applied != 1 {
@@ -38,7 +80,14 @@ func TestProgramEnterAllTheWay(t *testing.T) {
 	if fm.c.choices.Release.Version != "go1.26.8" || fm.c.choices.Mirrors.GOPROXY != "https://goproxy.cn,direct" {
 		t.Errorf("choices %+v", fm.c.choices)
 	}
+	out, _ := io.ReadAll(tm.FinalOutput(t))
+	if !bytes.Contains(out, []byte("gosetup")) {
+		t.Error("nothing was drawn")
+	}
 }
+
+// pingMsg does nothing; it makes the program run its filter.
+type pingMsg struct{}
 
 // TestAccessibleFlow answers the line prompts as a screen-reader user
 // would: Enter for every default, then a number for the review.
