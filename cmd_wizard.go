@@ -18,6 +18,7 @@ import (
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/probe"
+	"github.com/gosetup/gosetup/setup"
 	"github.com/gosetup/gosetup/toolchain"
 	"github.com/gosetup/gosetup/tui"
 )
@@ -56,24 +57,27 @@ func runWizard(ctx context.Context, a *app, args []string) error {
 		}
 		return errNoTerminal
 	}
-	cat, client, err := a.network(*mirrors)
+	flow, err := a.flow(*mirrors)
 	if err != nil {
 		return err
 	}
+	cat, client := flow.Catalog, flow.Client
 	dir := *dirFlag
 	if dir == "" {
-		dir = toolchain.DefaultDir(runtime.GOOS, toolchain.IsRoot(), a.getenv)
+		dir = flow.DefaultDir()
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
 		return usagef("--dir %q: %v", *dirFlag, err)
 	}
-	be := &wizardBackend{a: a, cat: cat, client: client, dir: dir, host: dist.Host(), mirrors: *mirrors}
+	be := &wizardBackend{a: a, cat: cat, client: client, dir: dir, host: dist.Host(), mirrors: *mirrors, flow: flow}
 	acc := *accessible || (a.getenv("ACCESSIBLE") != "" && a.getenv("ACCESSIBLE") != "0") || a.getenv("TERM") == "dumb"
 	err = tui.Run(ctx, tui.RunOptions{
 		Backend: be, Lang: lang, In: a.stdin, Out: a.stderr,
 		Environ: a.environ(), Accessible: acc,
 	})
 	switch {
+	case errors.Is(err, tui.ErrRepair):
+		return runRepair(ctx, a, nil)
 	case errors.Is(err, tui.ErrInterrupted):
 		return errQuiet{exitInterrupted} // the wizard said what was left
 	case errors.Is(err, tui.ErrNotFinished):
@@ -114,6 +118,7 @@ type wizardBackend struct {
 	host   dist.Platform
 	// mirrors is the --mirrors file, for doctor's own catalogue.
 	mirrors string
+	flow    *setup.Flow
 }
 
 func (b *wizardBackend) env() envwriter.Env { return envwriter.Env{Getenv: b.a.getenv} }
@@ -129,18 +134,10 @@ func (b *wizardBackend) Detect(ctx context.Context) (*tui.Detection, error) {
 		Home:       b.a.getenv("HOME"),
 		GOOS:       runtime.GOOS,
 	}
-	exe := "go"
-	if runtime.GOOS == "windows" {
-		exe = "go.exe"
-	}
-	seen := map[string]bool{}
-	for _, dir := range filepath.SplitList(b.a.getenv("PATH")) {
-		bin := lookPath(exe, dir)
-		if bin == "" || seen[bin] {
-			continue
+	for _, g := range toolchain.FindInstalled(ctx, b.a.getenv) {
+		if g.OnPath >= 0 {
+			d.Gos = append(d.Gos, tui.InstalledGo{Path: g.Go, Version: g.Version})
 		}
-		seen[bin] = true
-		d.Gos = append(d.Gos, tui.InstalledGo{Path: bin, Version: goVersion(ctx, bin)})
 	}
 	var err error
 	if d.Existing, err = toolchain.Inspect(b.dir); err != nil {
@@ -179,6 +176,7 @@ func (b *wizardBackend) Doctor(ctx context.Context) (*tui.DoctorSummary, error) 
 		default:
 			s.OK++
 		}
+		s.CanRepair = s.CanRepair || (f.Repairable && f.Severity != doctor.OK)
 	}
 	s.Lines = append(fails, warns...)
 	return s, nil
@@ -238,41 +236,50 @@ func (b *wizardBackend) Choose(rep *probe.Report, picks tui.Picks) tui.Mirrors {
 func (b *wizardBackend) settings(c tui.Choices) envwriter.Settings {
 	s := envwriter.Settings{GOPROXY: c.Mirrors.GOPROXY, GOSUMDB: c.Mirrors.GOSUMDB, GOPRIVATE: c.GOPRIVATE}
 	if c.Install {
-		s.Path = []string{filepath.Join(c.Dir, "bin"), filepath.Join(gopath(b.a), "bin")}
+		s.Path = []string{filepath.Join(c.Dir, "bin"), filepath.Join(b.flow.GOPATH(), "bin")}
 	}
 	return s
 }
 
 func (b *wizardBackend) Plan(ctx context.Context, c tui.Choices) (*envwriter.Plan, error) {
-	s := b.settings(c)
-	env := b.env()
-	if err := s.Validate(goosOf(env)); err != nil {
+	r := setup.SettingsRequest{Settings: b.settings(c)}
+	if err := b.flow.CheckSettings(r); err != nil {
 		return nil, err
 	}
-	opts := envwriter.Options{Settings: s, Scope: envwriter.ScopeShell, Env: env}
+	dir := ""
 	if c.Install {
-		opts.Toolchain = c.Dir
+		dir = c.Dir
 	}
-	return envwriter.PlanEnv(ctx, opts)
+	return b.flow.PlanSettings(ctx, r, dir)
 }
 
-func (b *wizardBackend) Install(ctx context.Context, c tui.Choices, progress func(toolchain.Event)) (*toolchain.Result, error) {
-	existing, err := toolchain.Inspect(c.Dir)
+// Install runs setup's install sequence, the one gosetup install runs:
+// the review was the consent, so every question is answered yes, and the
+// settings are written once the toolchain is in place.
+func (b *wizardBackend) Install(ctx context.Context, c tui.Choices, progress func(toolchain.Event)) (*toolchain.Result, *envwriter.Plan, error) {
+	f := *b.flow
+	f.Progress = progress
+	s := b.settings(c)
+	s.Path = nil // the flow puts the toolchain's bin and GOPATH's bin first
+	out, err := f.Install(ctx, setup.InstallRequest{
+		Spec: c.Release.Version, Dir: c.Dir, Source: c.Mirrors.Source, Mirror: c.Mirrors.Mirror, Yes: true,
+		Settings: &setup.SettingsRequest{Settings: s},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("looking at %s: %w", c.Dir, err)
+		return nil, nil, err
 	}
-	if existing.Exists && !existing.Empty && !existing.IsGo {
-		return nil, &toolchain.NotGoDirError{Dir: c.Dir}
+	res := out.Result
+	if res == nil {
+		res = &toolchain.Result{Version: out.Release.Version, Dir: out.Dir}
 	}
-	if existing.IsGo && existing.Version == c.Release.Version && goRuns(ctx, c.Dir, c.Release.Version) {
-		return &toolchain.Result{Version: c.Release.Version, Dir: c.Dir, Replaced: existing.Version}, nil
+	plan := out.Settings
+	if plan == nil && out.AlreadyInstalled {
+		// Already there: the flow wrote nothing, so write the settings.
+		if plan, err = f.WriteInstallSettings(ctx, setup.SettingsRequest{Settings: s}, out.Dir); err != nil {
+			return res, nil, err
+		}
 	}
-	cacheDir := toolchain.DefaultCacheDir(runtime.GOOS, b.a.getenv)
-	in := &toolchain.Installer{
-		Client: b.client, Catalog: b.cat, Platform: b.host, CacheDir: cacheDir,
-		SumDB: sumDBFor(b.a.getenv, b.client, b.cat, cacheDir), Progress: progress,
-	}
-	return in.Install(ctx, toolchain.Request{Release: c.Release, Dir: c.Dir, Source: c.Mirrors.Source, Mirror: c.Mirrors.Mirror})
+	return res, plan, nil
 }
 
 func (b *wizardBackend) Apply(ctx context.Context, p *envwriter.Plan) error { return p.Apply(ctx) }
@@ -318,7 +325,7 @@ func (b *wizardBackend) Check(ctx context.Context, c tui.Choices) (*tui.Check, e
 	}
 	shell := b.a.getenv("SHELL")
 	if envwriter.LoginShell(envwriter.Env{Getenv: func(string) string { return shell }}) != family || shell == "" {
-		if shell = lookPath(family, "/usr/local/bin:/usr/bin:/bin"); shell == "" {
+		if shell = findShell(family); shell == "" {
 			return nil, fmt.Errorf("no %s to start", family)
 		}
 	}
@@ -373,6 +380,16 @@ func (b *wizardBackend) Check(ctx context.Context, c tui.Choices) (*tui.Check, e
 	}
 	res.Steps = append(res.Steps, tui.CheckStep{Command: "go mod download " + mod, Output: out, Err: err})
 	return res, nil
+}
+
+// findShell finds a shell in the system's directories.
+func findShell(name string) string {
+	for _, d := range []string{"/usr/local/bin", "/usr/bin", "/bin"} {
+		if fi, err := os.Stat(filepath.Join(d, name)); err == nil && fi.Mode().IsRegular() {
+			return filepath.Join(d, name)
+		}
+	}
+	return ""
 }
 
 func lastLine(b []byte) string {

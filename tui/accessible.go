@@ -81,6 +81,9 @@ func runAccessible(ctx context.Context, o RunOptions) error {
 	}
 	ds.cursor = n
 	if _, nv := ds.choose(c); nv == navQuit {
+		if c.outcome == OutcomeRepair {
+			return ErrRepair
+		}
 		return ErrNotFinished
 	}
 	if c.choices.Install && c.rels == nil {
@@ -156,7 +159,7 @@ func runAccessible(ctx context.Context, o RunOptions) error {
 			if c.choices.Install {
 				say(t.ProgressTitle + " " + c.choices.Release.Version)
 				last := toolchain.Phase("")
-				res, err := c.be.Install(ctx, c.choices, func(e toolchain.Event) {
+				res, plan, err := c.be.Install(ctx, c.choices, func(e toolchain.Event) {
 					if e.Phase == last && (e.Phase == toolchain.PhaseDownload || e.Phase == toolchain.PhaseUnpack) {
 						return
 					}
@@ -170,11 +173,15 @@ func runAccessible(ctx context.Context, o RunOptions) error {
 					return err
 				}
 				c.result = res
-			}
-			say(t.PhaseSettings)
-			if err := c.be.Apply(ctx, c.plan); err != nil {
-				say(sprintf(t.SettingsFailed, oneLine(err)))
-				return err
+				if plan != nil {
+					c.plan = plan
+				}
+			} else {
+				say(t.PhaseSettings)
+				if err := c.be.Apply(ctx, c.plan); err != nil {
+					say(sprintf(t.SettingsFailed, oneLine(err)))
+					return err
+				}
 			}
 			c.applied = true
 		case stepDone:

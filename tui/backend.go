@@ -32,11 +32,12 @@ type Backend interface {
 	// Plan works out every file and registry change for the choices,
 	// without writing anything.
 	Plan(ctx context.Context, c Choices) (*envwriter.Plan, error)
-	// Install puts the chosen toolchain in place. progress is called as
-	// toolchain.Installer.Progress is and must not block. On an error or a
-	// cancelled ctx the target is left exactly as it was.
-	Install(ctx context.Context, c Choices, progress func(toolchain.Event)) (*toolchain.Result, error)
-	// Apply writes a plan made by Plan and records it for uninstall.
+	// Install puts the chosen toolchain in place and then writes the
+	// settings, returning the plan it applied. progress is called as
+	// toolchain.Installer.Progress is and must not block. On an error or
+	// a cancelled ctx the target is left exactly as it was.
+	Install(ctx context.Context, c Choices, progress func(toolchain.Event)) (*toolchain.Result, *envwriter.Plan, error)
+	// Apply writes a plan made by Plan (when nothing is installed).
 	Apply(ctx context.Context, p *envwriter.Plan) error
 	// Check proves the result in a fresh login shell of the user's shell.
 	Check(ctx context.Context, c Choices) (*Check, error)

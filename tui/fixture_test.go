@@ -21,8 +21,10 @@ type fixedBackend struct {
 	doctor    *DoctorSummary
 	installs  int
 	installFn func(ctx context.Context, progress func(toolchain.Event)) (*toolchain.Result, error)
-	applied   int
-	probes    int
+	// settingsOnly counts Apply calls; installs write their settings
+	// themselves, counted in applied too.
+	applied int
+	probes  int
 }
 
 const home = "/home/ada"
@@ -159,15 +161,23 @@ func (b *fixedBackend) Plan(ctx context.Context, c Choices) (*envwriter.Plan, er
 	}, nil
 }
 
-func (b *fixedBackend) Install(ctx context.Context, c Choices, progress func(toolchain.Event)) (*toolchain.Result, error) {
+func (b *fixedBackend) Install(ctx context.Context, c Choices, progress func(toolchain.Event)) (*toolchain.Result, *envwriter.Plan, error) {
 	b.mu.Lock()
 	b.installs++
 	fn := b.installFn
 	b.mu.Unlock()
 	if fn != nil {
-		return fn(ctx, progress)
+		res, err := fn(ctx, progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		return res, nil, nil
 	}
-	return &toolchain.Result{Version: c.Release.Version, Dir: c.Dir, Source: toolchain.SourceArchive, Mirror: "aliyun", Bytes: 75_431_209, Files: 14_211}, nil
+	p, _ := b.Plan(ctx, c)
+	b.mu.Lock()
+	b.applied++
+	b.mu.Unlock()
+	return &toolchain.Result{Version: c.Release.Version, Dir: c.Dir, Source: toolchain.SourceArchive, Mirror: "aliyun", Bytes: 75_431_209, Files: 14_211}, p, nil
 }
 
 func (b *fixedBackend) Apply(ctx context.Context, p *envwriter.Plan) error {

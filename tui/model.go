@@ -92,6 +92,7 @@ const (
 	OutcomeDone                       // everything chosen was done
 	OutcomeFailed                     // an install or write failed
 	OutcomeInterrupted                // stopped during the install
+	OutcomeRepair                     // the user chose to repair what doctor found
 )
 
 // Model is the root of the wizard: header, the current screen, footer.

@@ -30,6 +30,10 @@ type RunOptions struct {
 // was changed.
 var ErrNotFinished = errors.New("the wizard ended before changing anything")
 
+// ErrRepair is returned when the user chose to repair what doctor found:
+// the caller runs the repair flow next, in the same terminal.
+var ErrRepair = errors.New("the user chose to repair")
+
 // ErrInterrupted is returned when the install was stopped; the target was
 // left as it was.
 var ErrInterrupted = errors.New("stopped during the install; the target was left as it was")
@@ -72,6 +76,8 @@ func (m *Model) finish(out io.Writer, environ []string, runErr error) error {
 			return errors.New("the settings are written, but a fresh shell does not see all of them yet (details above)")
 		}
 		return nil
+	case OutcomeRepair:
+		return ErrRepair
 	case OutcomeInterrupted:
 		fmt.Fprintln(w, sprintf(c.t.Stopped, shortPath(homeOf(c), c.choices.Dir)))
 		return ErrInterrupted

@@ -118,6 +118,11 @@ func (s *detectScreen) choose(c *common) (tea.Cmd, nav) {
 	switch mode {
 	case ModeCancel:
 		return nil, navQuit
+	case ModeRepair:
+		// Repair is its own flow (gosetup repair), with a diff and a
+		// confirmation per change; the wizard hands over to it.
+		c.outcome = OutcomeRepair
+		return nil, navQuit
 	case ModeMirrorsOnly:
 		c.choices.Install = false
 		return nil, navNext

@@ -11,14 +11,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
 type (
 	installBatch   = batchMsg[toolchain.Event]
 	installDoneMsg struct {
-		res *toolchain.Result
-		err error
+		res  *toolchain.Result
+		plan *envwriter.Plan
+		err  error
 	}
 	appliedMsg struct{ err error }
 )
@@ -88,7 +90,7 @@ func (s *progressScreen) enter(c *common) tea.Cmd {
 	c.installExited = exited
 	run := func() tea.Msg {
 		defer close(exited)
-		res, err := be.Install(ctx, ch, func(e toolchain.Event) {
+		res, plan, err := be.Install(ctx, ch, func(e toolchain.Event) {
 			// Byte and file counters coalesce; phase changes are kept.
 			switch e.Phase {
 			case toolchain.PhaseDownload, toolchain.PhaseUnpack:
@@ -98,7 +100,7 @@ func (s *progressScreen) enter(c *common) tea.Cmd {
 			}
 		})
 		st.close()
-		return installDoneMsg{res, err}
+		return installDoneMsg{res, plan, err}
 	}
 	return tea.Batch(run, st.next(), s.spin.Tick)
 }
@@ -141,7 +143,12 @@ func (s *progressScreen) update(c *common, msg tea.Msg) (tea.Cmd, nav) {
 		}
 		s.installed = true
 		c.result = msg.res
-		return s.apply(c), navStay
+		// The install wrote the settings: what it applied is what the
+		// done screen lists.
+		if msg.plan != nil {
+			c.plan = msg.plan
+		}
+		return func() tea.Msg { return appliedMsg{} }, navStay
 	case appliedMsg:
 		s.writing, s.finished = false, true
 		if msg.err != nil {

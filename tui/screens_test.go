@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +46,13 @@ func TestDetectRepairPreselectedOnDoctorFail(t *testing.T) {
 	be := &fixedBackend{doctor: &DoctorSummary{OK: 10, Warn: 1, Fail: 2, CanRepair: true, Lines: []string{"✗ path.go-shadowed: /usr/bin/go comes first"}}}
 	m := newTestModel(t, be, English, 100, 40)
 	wantOn(t, m, "10 ok, 1 warnings, 2 failures", "❯ Repair what doctor found", "path.go-shadowed")
+	send(t, m, press("enter"))
+	if m.c.outcome != OutcomeRepair || be.installs != 0 {
+		t.Fatalf("repair: outcome %v, %d installs", m.c.outcome, be.installs)
+	}
+	if err := m.finish(io.Discard, nil, nil); !errors.Is(err, ErrRepair) {
+		t.Errorf("finish: %v, want ErrRepair (the caller runs gosetup repair)", err)
+	}
 }
 
 func TestDetectProceedGoesToMirrors(t *testing.T) {
