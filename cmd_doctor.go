@@ -228,10 +228,14 @@ func writeDoctorTable(w io.Writer, rep *doctor.Report, home string, colour bool)
 		}
 		if len(f.Shells) > 0 {
 			fmt.Fprintf(w, "%sin:   %s\n", indent, strings.Join(f.Shells, ", "))
+		} else if terminalOnly(rep, f) {
+			// Only gosetup's own environment shows it: the terminal it was
+			// started from, which may predate the startup files.
+			fmt.Fprintf(w, "%sin:   this terminal only (gosetup's own environment, not a fresh shell)\n", indent)
 		}
 		if f.Fix != "" {
 			fix := f.Fix
-			if f.Repairable {
+			if f.Repairable && !terminalOnly(rep, f) {
 				fix += " [gosetup repair fixes this]"
 			}
 			fmt.Fprintf(w, "%sfix:  %s\n", indent, fix)
@@ -249,11 +253,26 @@ func writeDoctorTable(w io.Writer, rep *doctor.Report, home string, colour bool)
 	fmt.Fprintln(w)
 	repairable := 0
 	for _, f := range rep.Findings {
-		if f.Repairable && f.Severity != doctor.OK {
+		if f.Repairable && f.Severity != doctor.OK && !terminalOnly(rep, f) {
 			repairable++
 		}
 	}
 	if repairable > 0 {
 		fmt.Fprintf(w, "%d of them can be fixed with: gosetup repair (gosetup repair --dry-run shows the changes first)\n", repairable)
 	}
+}
+
+// terminalOnly reports whether only gosetup's own environment (the
+// terminal it runs in) shows f, while fresh shells were checked too:
+// repair, which fixes what fresh shells get, leaves it alone.
+func terminalOnly(rep *doctor.Report, f doctor.Finding) bool {
+	if len(rep.Shells) == 0 || len(f.Shells) > 0 {
+		return false
+	}
+	for _, p := range []string{"net.", "windows.", "startup.", "macos.", "path.go-shadowed"} {
+		if strings.HasPrefix(f.Check, p) {
+			return false
+		}
+	}
+	return true
 }
