@@ -149,7 +149,24 @@ func installAdvice(err error) error {
 	case errors.As(err, &busy):
 		return fmt.Errorf("install: %w", err)
 	}
+	if hint := catalogHint(err); hint != "" {
+		return fmt.Errorf("install: %w%s", err, hint)
+	}
 	return fmt.Errorf("install: %w", err)
+}
+
+// catalogHint is the command line's advice for an error that a mirror
+// catalogue given with --mirrors would fix.
+func catalogHint(err error) string {
+	var ms *toolchain.MissingSumDBError
+	var ns *toolchain.NoSourceError
+	switch {
+	case errors.As(err, &ms):
+		return " (give it with --mirrors FILE, or set GOSUMDB=name+key)"
+	case errors.As(err, &ns):
+		return " (--mirrors FILE)"
+	}
+	return ""
 }
 
 func orUnknown(v string) string {

@@ -164,7 +164,7 @@ func TestListFailures(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"list", "--mirrors", dead}, exitFailure, []string{"no release source answered", "index i", "proxy p", "HTTPS_PROXY"}},
+		{[]string{"list", "--mirrors", dead}, exitFailure, []string{"no release source answered", "index i", "proxy p", "HTTPS_PROXY", "--mirrors FILE"}},
 		{[]string{"list", "--mirrors", bad}, exitFailure, []string{"ftp://x"}},
 		{[]string{"list", "1.22"}, exitUsage, []string{`"1.22"`, "gosetup install 1.22"}},
 		{[]string{"list", "--bogus"}, exitUsage, []string{"-bogus"}},

@@ -117,7 +117,7 @@ func GoEnvFile(e Env) (string, error) {
 	}
 	if f := e.Getenv("GOENV"); f != "" {
 		if f == "off" {
-			return "", errors.New("GOENV=off disables the Go env file; unset GOENV or use --scope shell")
+			return "", errors.New("GOENV=off disables the Go env file; unset GOENV, or write to the shell scope instead")
 		}
 		return f, nil
 	}

@@ -361,7 +361,7 @@ func (in *Installer) plan(ctx context.Context, req Request) ([]channel, error) {
 		}
 	}
 	if len(chans) == 0 {
-		return nil, fmt.Errorf("cannot install %s with --source %s: %s", rel.Version, src, strings.Join(why, "; "))
+		return nil, fmt.Errorf("cannot install %s from the %s channel: %s", rel.Version, src, strings.Join(why, "; "))
 	}
 	if in.RankTimeout >= 0 {
 		in.rank(ctx, chans)

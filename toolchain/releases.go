@@ -100,7 +100,7 @@ func (e *NoSourceError) Error() string {
 	if len(e.Failures) == 0 {
 		b.WriteString(" (the mirror catalogue lists no release index and no module proxy)")
 	}
-	b.WriteString("\ncheck the network connection and HTTPS_PROXY/NO_PROXY, or point --mirrors at a reachable release index or module proxy")
+	b.WriteString("\ncheck the network connection and HTTPS_PROXY/NO_PROXY, or use a mirror catalogue that names a reachable release index or module proxy")
 	return b.String()
 }
 

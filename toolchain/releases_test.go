@@ -226,7 +226,7 @@ func TestReleasesNoSource(t *testing.T) {
 	if !errors.As(err, &nse) || len(nse.Failures) != 3 {
 		t.Fatalf("err = %v, want NoSourceError with 3 failures", err)
 	}
-	for _, want := range []string{"index index0", "500", "proxy proxy0", "HTML", "proxy proxy1", "HTTPS_PROXY", "--mirrors"} {
+	for _, want := range []string{"index index0", "500", "proxy proxy0", "HTML", "proxy proxy1", "HTTPS_PROXY", "mirror catalogue"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -52,7 +52,7 @@ func newStage(target string) (*stage, error) {
 	dir, err := os.MkdirTemp(parent, "."+filepath.Base(target)+".gosetup-new-")
 	if err != nil {
 		s.cleanup()
-		return nil, fmt.Errorf("creating a staging directory beside %s: %w (is the parent writable? try --dir or sudo)", target, err)
+		return nil, fmt.Errorf("creating a staging directory beside %s: %w (is the parent writable? choose another directory, or run with the rights to write there)", target, err)
 	}
 	// MkdirTemp makes 0700; a toolchain is for every user of the machine.
 	os.Chmod(dir, 0o755)

@@ -61,6 +61,23 @@ func (e *SumDBError) Error() string {
 
 func (e *SumDBError) Unwrap() error { return e.Err }
 
+// MissingSumDBError is a checksum database the mirror catalogue does not
+// describe well enough to use: no verifier key (NoKey), or no URL while
+// the proxy does not pass it through. The face says how to give a
+// catalogue.
+type MissingSumDBError struct {
+	Name  string
+	Proxy string
+	NoKey bool
+}
+
+func (e *MissingSumDBError) Error() string {
+	if e.NoKey {
+		return fmt.Sprintf("no verifier key for checksum database %q: add its \"key\" to a sumdb entry in the mirror catalogue", e.Name)
+	}
+	return fmt.Sprintf("the mirror catalogue has no URL for checksum database %q and proxy %q does not pass it through; add a sumdb entry to the catalogue", e.Name, e.Proxy)
+}
+
 // ErrNotInSumDB is wrapped by ZipHash when the database has no record of
 // the module version (it does not exist, or the database has never seen it).
 var ErrNotInSumDB = errors.New("not in the checksum database")
@@ -88,7 +105,7 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 	}
 	key, ok := cat.SumDBKey(name)
 	if !ok {
-		return "", fmt.Errorf("no verifier key for checksum database %q: add its \"key\" to a sumdb entry in the mirror catalogue (--mirrors)", name)
+		return "", &MissingSumDBError{Name: name, NoKey: true}
 	}
 	client, err := httpx.OrDefault(s.Client)
 	if err != nil {
@@ -115,7 +132,7 @@ func (s *SumDB) ZipHash(ctx context.Context, proxyURL, modPath, version string) 
 			}
 		}
 		if len(ops.bases) == 0 {
-			return "", fmt.Errorf("the mirror catalogue has no URL for checksum database %q and proxy %q does not pass it through; add a sumdb entry (--mirrors)", name, proxyURL)
+			return "", &MissingSumDBError{Name: name, Proxy: proxyURL}
 		}
 	}
 

@@ -277,7 +277,8 @@ func TestZipHashUnknownModule(t *testing.T) {
 func TestZipHashUnknownDatabase(t *testing.T) {
 	s := &SumDB{Client: testClient(t), Catalog: catalog.Default(), Name: "sum.nobody.example"}
 	_, err := s.ZipHash(context.Background(), "", dist.ToolchainModule, tv)
-	if err == nil || !strings.Contains(err.Error(), "no verifier key") || !strings.Contains(err.Error(), "--mirrors") {
+	var me *MissingSumDBError
+	if !errors.As(err, &me) || !me.NoKey || !strings.Contains(err.Error(), "no verifier key") || strings.Contains(err.Error(), "--") {
 		t.Errorf("err = %v", err)
 	}
 }
