@@ -85,7 +85,7 @@ func TestEnvConfirmAtTerminal(t *testing.T) {
 		t.Fatalf("answer y: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	b, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))
-	if !strings.Contains(string(b), "export GOPROXY='https://goproxy.cn,direct'") {
+	if !strings.Contains(string(b), "GOPROXY='https://goproxy.cn,direct'\nexport GOPROXY\n") {
 		t.Errorf("env script:\n%s", b)
 	}
 }
@@ -97,7 +97,7 @@ func TestEnvDryRunShowsDiffAndWritesNothing(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"--- " + filepath.Join(home, ".profile"), "+++ " + filepath.Join(home, ".profile"), " export EDITOR=vi", "+# >>> gosetup >>>", "--- /dev/null", "+export GOPROXY='https://goproxy.cn,direct'", "dry run"} {
+	for _, want := range []string{"--- " + filepath.Join(home, ".profile"), "+++ " + filepath.Join(home, ".profile"), " export EDITOR=vi", "+# >>> gosetup >>>", "--- /dev/null", "+GOPROXY='https://goproxy.cn,direct'", "dry run"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
 		}
@@ -211,7 +211,7 @@ func TestEnvProxyAuto(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	b, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))
-	if !strings.Contains(string(b), "export GOPROXY='http://127.0.0.1:") || !strings.Contains(string(b), "export GOSUMDB=") {
+	if !strings.Contains(string(b), "GOPROXY='http://127.0.0.1:") || !strings.Contains(string(b), "\nexport GOSUMDB\n") {
 		t.Errorf("env script after --proxy auto:\n%s\nstderr:\n%s", b, stderr)
 	}
 	// Every mirror down: a clear error, nothing written.
