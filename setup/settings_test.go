@@ -27,7 +27,7 @@ func TestWriteInstallSettings(t *testing.T) {
 		t.Errorf("plan: purpose %v, %d changes", p.Purpose(), len(p.Changed()))
 	}
 	b, _ := os.ReadFile(filepath.Join(home, ".config/gosetup/env"))
-	if !strings.Contains(string(b), "_gosetup_prepend '"+filepath.Join(home, "go", "bin")+"'\n_gosetup_prepend '"+filepath.Join(tc, "bin")+"'") {
+	if !strings.Contains(string(b), "_gosetup_path '"+filepath.Join(tc, "bin")+"' '"+filepath.Join(home, "go", "bin")+"'\n") {
 		t.Errorf("env script:\n%s", b)
 	}
 	st, err := envwriter.LoadState(filepath.Join(home, ".config/gosetup/state.json"))
