@@ -237,7 +237,14 @@ func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes
 			return errors.New("not confirmed; nothing was changed")
 		}
 	}
-	if err := p.Apply(ctx); err != nil {
+	apply := p.Apply
+	if yes {
+		// --yes approved whatever the plan is: if another gosetup changed
+		// the record meanwhile, write the plan made afresh.
+		apply = p.ApplyFresh
+	}
+	p.OnLockWait = func() { fmt.Fprintln(a.stderr, "waiting for another gosetup to finish writing settings…") }
+	if err := apply(ctx); err != nil {
 		return err
 	}
 	if p.Purpose() == envwriter.PurposeWrite {

@@ -20,22 +20,23 @@ func (p *Plan) planRegistry(s Settings) error {
 	return nil
 }
 
-// Apply writes the settings for opts: PlanEnv then Plan.Apply. It is what
-// `gosetup install` calls to put a new toolchain's bin on PATH.
+// Apply writes the settings for opts: PlanEnv then Plan.ApplyFresh (no one
+// approved the plan, so if another gosetup changes the record meanwhile,
+// the plan made afresh is written).
 func Apply(ctx context.Context, opts Options) (*Plan, error) {
 	p, err := PlanEnv(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return p, p.Apply(ctx)
+	return p, p.ApplyFresh(ctx)
 }
 
-// Apply carries out the plan: every file is checked first; the state record
+// apply carries out the plan, with the config dir's lock held: every file is checked first; the state record
 // (with the prior content of every file) is saved before the first file
 // changes; files are then replaced one by one, atomically. When any step
 // fails, everything already written is put back and the error says so:
 // either all files change or none does.
-func (p *Plan) Apply(ctx context.Context) error {
+func (p *Plan) apply(ctx context.Context) error {
 	changed := p.Changed()
 	for _, c := range changed {
 		if err := checkWritable(c.Path, c.Exists, c.Mode); err != nil {

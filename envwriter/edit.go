@@ -39,6 +39,18 @@ type FileEdit struct {
 // base is nil, makes a plan of the edits alone. Nothing is written.
 func PlanEdits(ctx context.Context, env Env, base *Plan, edits []FileEdit) (*Plan, error) {
 	p := base
+	if base != nil && base.replan != nil {
+		again := base.replan
+		defer func() {
+			p.replan = func(ctx context.Context) (*Plan, error) {
+				b, err := again(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return PlanEdits(ctx, env, b, edits)
+			}
+		}()
+	}
 	if p == nil {
 		e, err := env.resolved()
 		if err != nil {
@@ -49,10 +61,11 @@ func PlanEdits(ctx context.Context, env Env, base *Plan, edits []FileEdit) (*Pla
 			return nil, err
 		}
 		p = &Plan{ConfigDir: cfg, StatePath: StatePath(cfg), Shells: e.Shells, LoginShell: LoginShell(e), env: e}
-		st, err := LoadState(p.StatePath)
+		st, err := p.loadState()
 		if err != nil {
 			return nil, err
 		}
+		p.replan = func(ctx context.Context) (*Plan, error) { return PlanEdits(ctx, env, nil, edits) }
 		p.next = cloneState(st)
 		if st.Settings != nil {
 			p.Settings = *st.Settings

@@ -107,10 +107,22 @@ type Plan struct {
 	// export in a startup file that shadows the Go env file.
 	Warnings []string
 
+	// OnLockWait, if set, is called once, before Apply starts waiting for
+	// another gosetup process that holds the config dir's lock (a face
+	// says "waiting for another gosetup"). It must not block.
+	OnLockWait func()
+
 	env       Env
 	uninstall bool
-	dirs      []string // directories to remove when empty (uninstall)
-	next      *State   // the state record after applying; nil to delete it
+	// stateRaw and stateHad are the state record as the plan read it:
+	// Apply compares them with the record under the lock. replan makes
+	// the same plan again from the record then.
+	stateRaw        []byte
+	stateHad        bool
+	replan          func(context.Context) (*Plan, error)
+	removeConfigDir bool     // uninstall emptied the config dir: remove it after the lock
+	dirs            []string // directories to remove when empty (uninstall)
+	next            *State   // the state record after applying; nil to delete it
 }
 
 // Changed lists the changes that touch the disk.
@@ -175,10 +187,11 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Scope: scope, ConfigDir: cfg, StatePath: StatePath(cfg), Shells: e.Shells, LoginShell: LoginShell(e), env: e}
-	st, err := LoadState(p.StatePath)
+	st, err := p.loadState()
 	if err != nil {
 		return nil, err
 	}
+	p.replan = func(ctx context.Context) (*Plan, error) { return PlanEnv(ctx, opts) }
 	p.Settings = mergeSettings(st.Settings, opts.Settings)
 	if len(p.Settings.Vars()) == 0 && len(p.Settings.Path) == 0 {
 		return nil, errors.New("nothing to write: give a setting (--proxy, --sumdb, --private, ...) or a PATH directory")

@@ -182,6 +182,20 @@ func hashBytes(b []byte) string {
 // StatePath is the state record's location inside the gosetup config dir.
 func StatePath(configDir string) string { return filepath.Join(configDir, "state.json") }
 
+// loadState reads the plan's state record, keeping its bytes for Apply's
+// check that no other run changed it in between.
+func (p *Plan) loadState() (*State, error) {
+	raw, had, err := readRaw(p.StatePath)
+	if err != nil {
+		return nil, fmt.Errorf("reading gosetup's state record: %w", err)
+	}
+	p.stateRaw, p.stateHad = raw, had
+	if !had {
+		return &State{Version: StateVersion}, nil
+	}
+	return parseState(p.StatePath, raw)
+}
+
 // LoadState reads the state record at path. A missing file is an empty
 // state, not an error: gosetup has written nothing yet.
 func LoadState(path string) (*State, error) {
@@ -192,6 +206,11 @@ func LoadState(path string) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading gosetup's state record: %w", err)
 	}
+	return parseState(path, b)
+}
+
+// parseState decodes a state record read from path.
+func parseState(path string, b []byte) (*State, error) {
 	var s State
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&s); err != nil {

@@ -32,10 +32,11 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{ConfigDir: cfg, StatePath: StatePath(cfg), env: e, uninstall: true}
-	st, err := LoadState(p.StatePath)
+	st, err := p.loadState()
 	if err != nil {
 		return nil, err
 	}
+	p.replan = func(ctx context.Context) (*Plan, error) { return PlanUninstall(ctx, opts) }
 	for _, r := range st.Files {
 		c, err := undoFile(r)
 		if err != nil {
@@ -237,8 +238,10 @@ func (p *Plan) finishUninstall() error {
 		if err := os.Remove(p.StatePath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("removing gosetup's state record: %w", err)
 		}
-		// The config dir is gosetup's own; remove it if nothing else is left.
-		os.Remove(p.ConfigDir)
+		// The config dir is gosetup's own; it is removed, if nothing
+		// else is left, once the lock (a file in it) is let go.
+		p.removeConfigDir = true
+		return nil
 	}
 	removeDirs(p.dirs)
 	return nil

@@ -323,7 +323,9 @@ func (f *Flow) WriteInstallSettings(ctx context.Context, r SettingsRequest, dir 
 	if err != nil {
 		return nil, &SettingsError{Dir: dir, Err: err}
 	}
-	if err := p.Apply(ctx); err != nil {
+	// Nobody approved this exact plan: if another gosetup changed the
+	// record meanwhile, the plan made afresh is written.
+	if err := p.ApplyFresh(ctx); err != nil {
 		return p, &SettingsError{Dir: dir, Err: err}
 	}
 	return p, nil

@@ -1,0 +1,149 @@
+package envwriter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestStateLockHelperProcess is not a test: run by TestConcurrentRunsKeepEveryRecord
+// as a separate process (GOSETUP_LOCK_HELPER=goenv|shell), it writes
+// settings as `gosetup env` does, many times over, and prints one line per
+// attempt: ok, or the error.
+func TestStateLockHelperProcess(t *testing.T) {
+	mode := os.Getenv("GOSETUP_LOCK_HELPER")
+	if mode == "" {
+		t.Skip("helper process")
+	}
+	home := os.Getenv("HOME")
+	env := testEnv(home, []string{"bash", "zsh"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})
+	n, _ := strconv.Atoi(os.Getenv("GOSETUP_LOCK_ROUNDS"))
+	for i := 0; i < n; i++ {
+		opts := Options{Env: env, Settings: Settings{Path: []string{"/opt/go/bin"}}}
+		if mode == "goenv" {
+			opts.Scope = ScopeGoEnv
+			opts.Settings.GOPRIVATE = fmt.Sprintf("p%d.example", i)
+		} else {
+			opts.Settings.GOPROXY = fmt.Sprintf("https://proxy%d.example", i)
+		}
+		p, err := PlanEnv(context.Background(), opts)
+		if err == nil {
+			err = p.Apply(context.Background())
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+		} else {
+			fmt.Println("ok")
+		}
+	}
+}
+
+// Two processes write settings at once, one to the Go env file and one to
+// the shells, over and over. Each attempt either succeeds or fails saying
+// another run got in its way; none may lose the other's record. The proof
+// is the user's view: afterwards uninstall gives back the Go env file's
+// own values and the startup files' exact bytes.
+func TestConcurrentRunsKeepEveryRecord(t *testing.T) {
+	if os.Getenv("GOSETUP_LOCK_HELPER") != "" {
+		t.Skip("in the helper")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "export EDITOR=vi\n", ".bashrc": "alias ll='ls -l'\n"})
+	goenv := "GOFLAGS=-mod=mod\nGOPRIVATE=mine.example\n"
+	if err := os.WriteFile(filepath.Join(home, "goenv"), []byte(goenv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, home)
+	const rounds = 40
+	var wg sync.WaitGroup
+	outs := make([]bytes.Buffer, 2)
+	for i, mode := range []string{"goenv", "shell"} {
+		cmd := exec.Command(exe, "-test.run=^TestStateLockHelperProcess$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "HOME="+home, "GOSETUP_LOCK_HELPER="+mode, "GOSETUP_LOCK_ROUNDS="+strconv.Itoa(rounds))
+		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); cmd.Wait() }()
+	}
+	wg.Wait()
+	oks := 0
+	for i := range outs {
+		for _, l := range strings.Split(outs[i].String(), "\n") {
+			switch {
+			case l == "ok":
+				oks++
+			case strings.HasPrefix(l, "error:"):
+				// Allowed only when it says another run got in the way.
+				if !strings.Contains(l, "another gosetup") && !strings.Contains(l, "while gosetup was running") {
+					t.Errorf("an attempt failed for another reason: %s", l)
+				}
+			}
+		}
+	}
+	if oks < rounds {
+		t.Errorf("only %d of %d attempts succeeded; the lock should make most wait, not fail:\n%s\n%s", oks, 2*rounds, outs[0].String(), outs[1].String())
+	}
+	mustUninstall(t, UninstallOptions{Env: testEnv(home, []string{"bash", "zsh"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})})
+	after := snapshot(t, home)
+	got := ParseGoEnv([]byte(strings.TrimPrefix(after["goenv"], "-rw-r--r--:")))
+	if got["GOPRIVATE"] != "mine.example" || got["GOFLAGS"] != "-mod=mod" || len(got) != 2 {
+		t.Errorf("after uninstall the Go env file holds %v, want the user's GOFLAGS and GOPRIVATE only", got)
+	}
+	delete(before, "goenv")
+	delete(after, "goenv")
+	diffSnapshots(t, "uninstall after concurrent runs", before, after)
+}
+
+// A second process waits for the lock a bounded time, then fails saying
+// another gosetup is writing, and writes nothing.
+func TestStateLockBusy(t *testing.T) {
+	home := t.TempDir()
+	env := testEnv(home, []string{"bash"}, nil)
+	p, err := PlanEnv(context.Background(), Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hold the lock from another process: flock in a shell.
+	lockFile := filepath.Join(p.ConfigDir, lockName)
+	os.MkdirAll(p.ConfigDir, 0o755)
+	flock := need(t, "flock")
+	holder := exec.Command(flock, lockFile, "sleep", "60")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	// Wait until the holder has it.
+	for i := 0; i < 500 && exec.Command(flock, "-n", lockFile, "true").Run() == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	waited := false
+	p.OnLockWait = func() { waited = true }
+	err = p.Apply(ctx)
+	if err == nil || !waited {
+		t.Fatalf("Apply with the lock held elsewhere: %v (waited %v)", err, waited)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".bashrc")); err == nil {
+		t.Error(".bashrc was written while another process held the lock")
+	}
+	var busy *BusyError
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &busy) {
+		t.Errorf("error %v, want a wait that ends with the context or a BusyError", err)
+	}
+}
