@@ -13,19 +13,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/gosetup/gosetup/internal/buildinfo"
 )
 
-// Version is gosetup's version as recorded by the Go toolchain at build time
-// ("(devel)" for a plain go build of a checkout).
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+// Version is gosetup's version (see internal/buildinfo, its one source).
+func Version() string { return buildinfo.Version() }
 
 // UserAgent is the User-Agent header gosetup sends. Some mirrors (USTC)
 // redirect unknown default agents elsewhere, so it is never Go's default.
