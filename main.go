@@ -38,6 +38,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gosetup/gosetup/envwriter"
+	"github.com/gosetup/gosetup/internal/buildinfo"
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/httpx"
 	"github.com/gosetup/gosetup/setup"
@@ -81,6 +82,7 @@ func main() {
 			}
 		}
 	}()
+	removeReplacedBinary()
 	a := &app{
 		stdin:  os.Stdin,
 		stdout: os.Stdout,
@@ -123,6 +125,7 @@ func commands() map[string]command {
 		"uninstall": {"remove every setting gosetup wrote, restoring prior values", runUninstall},
 		"doctor":    {"find what is wrong with this machine's Go setup, and where it comes from", runDoctor},
 		"repair":    {"fix what doctor found, showing each change first, and prove it in fresh shells", runRepair},
+		"self":      {"update or remove the gosetup binary itself", runSelf},
 		"version":   {"print gosetup's version", runVersion},
 	}
 }
@@ -320,6 +323,6 @@ func runVersion(ctx context.Context, a *app, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "gosetup", httpx.Version())
+	printVersion(a.stdout, buildinfo.Get())
 	return nil
 }
