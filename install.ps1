@@ -73,7 +73,7 @@ function Get-Gosetup([string[]]$GosetupArgs, [string]$Tmp) {
     }
     $asks = $false
     if ($GosetupArgs.Count -eq 0) { $asks = $true }
-    elseif (($GosetupArgs[0] -eq 'install' -or $GosetupArgs[0] -eq 'uninstall') -and -not $dryRun) { $asks = $true }
+    elseif ((@('install', 'uninstall', 'repair') -contains $GosetupArgs[0]) -and -not $dryRun) { $asks = $true }
     $console = [System.Environment]::UserInteractive -and -not [System.Console]::IsInputRedirected
     if ($asks -and -not $hasYes -and -not $console) {
         if ($GosetupArgs.Count -eq 0) { $what = 'the gosetup wizard needs a console' }

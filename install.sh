@@ -72,12 +72,12 @@ elif (: </dev/tty) 2>/dev/null; then
 fi
 
 # Commands that ask before changing anything: the wizard (no arguments),
-# install and uninstall. Refuse them before downloading anything when there
+# install, uninstall and repair. Refuse them before downloading anything when there
 # is nobody to ask; every other command runs as given.
 asks=false
 case ${1-} in
 '') asks=true ;;
-install | uninstall) [ "$dry_run" = false ] && asks=true ;;
+install | uninstall | repair) [ "$dry_run" = false ] && asks=true ;;
 esac
 if [ "$asks" = true ] && [ "$has_yes" = false ] && [ -z "$tty_in" ]; then
 	if [ $# -eq 0 ]; then

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -221,10 +222,10 @@ func TestInstallScript(t *testing.T) {
 	t.Run("HTML instead of checksums", func(t *testing.T) {
 		t.Parallel()
 		site := newReleaseSite(t)
-		site.override = func(w http.ResponseWriter, r *http.Request) {
+		site.answer(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.Write(html)
-		}
+		})
 		for _, e := range shells {
 			e.url = site.URL
 			refused(t, runInstallScript(t, e, nil, "--", "version"), "is an HTML page, not a checksums file")
@@ -301,10 +302,11 @@ func TestInstallScript(t *testing.T) {
 		site := newReleaseSite(t)
 		site.publish(t, version, archives, nil, true)
 		stalled := make(chan struct{})
+		var stallOnce sync.Once
 		release := make(chan struct{})
 		defer close(release)
 		files := http.FileServer(http.Dir(site.root))
-		site.override = func(w http.ResponseWriter, r *http.Request) {
+		site.answer(func(w http.ResponseWriter, r *http.Request) {
 			if !strings.HasSuffix(r.URL.Path, name) {
 				files.ServeHTTP(w, r)
 				return
@@ -312,12 +314,12 @@ func TestInstallScript(t *testing.T) {
 			w.Header().Set("Content-Length", "10000000")
 			w.Write(archives[name][:1000])
 			w.(http.Flusher).Flush()
-			close(stalled)
+			stallOnce.Do(func() { close(stalled) })
 			select {
 			case <-release:
 			case <-r.Context().Done():
 			}
-		}
+		})
 		tmp := t.TempDir()
 		script, _ := filepath.Abs("install.sh")
 		cmd := exec.Command(dash.shell[0], script, "--", "version")

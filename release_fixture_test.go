@@ -148,6 +148,13 @@ func newReleaseSite(t *testing.T) *releaseSite {
 	return s
 }
 
+// answer makes h answer every request instead of the file server.
+func (s *releaseSite) answer(h http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.override = h
+}
+
 // requests returns the paths requested so far.
 func (s *releaseSite) requests() []string {
 	s.mu.Lock()
