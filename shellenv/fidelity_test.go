@@ -33,6 +33,9 @@ func TestReadOrderMatchesTheShells(t *testing.T) {
 					t.Parallel()
 					sh := need(t, name)
 					home := realHome(t)
+					// files is shared by the parallel subtests of both
+					// modes: build this one's own map, never assign to it.
+					files := files
 					if files == nil {
 						rc, _ := rcFor(name, m)
 						files = map[string]string{rc: posixFixture}
