@@ -87,7 +87,11 @@ func recommend(rs []Result, opts Options) Recommendation {
 		rec.GOSUMDB = defaultSumDB
 		why = append(why, fmt.Sprintf("the go command reaches %s through %s, which passes it through (verified)", defaultSumDB, via.Name))
 	case len(dbs) > 0:
-		rec.GOSUMDB = gosumdbValue(dbs[0])
+		key := ""
+		if opts.Catalog != nil {
+			key, _ = opts.Catalog.SumDBKey(dbs[0].Name)
+		}
+		rec.GOSUMDB = gosumdbValue(dbs[0], key)
 		lead := "no recommended proxy passes the checksum database through, so the go command contacts it directly"
 		if rec.GOPROXY == "" {
 			lead = "the checksum database is contacted directly"
@@ -129,7 +133,11 @@ func host(r Result) string {
 // gosumdbValue spells a GOSUMDB value that makes the go command use this
 // URL for sum.golang.org: the bare name for its own host, the shorthand the
 // go command knows for the China-hosted twin, else "name URL".
-func gosumdbValue(r Result) string {
+//
+// The go command knows only sum.golang.org's key (and its aliases'); any
+// other database must be named with its verifier key, or the go command
+// refuses it ("unknown GOSUMDB"), so key, the catalogue's, is used then.
+func gosumdbValue(r Result, key string) string {
 	if r.URL == "https://"+defaultSumDB {
 		return defaultSumDB
 	}
@@ -137,6 +145,9 @@ func gosumdbValue(r Result) string {
 		if db, u, ok := catalog.SumDBAlias(alias); ok && db == r.Name && u == r.URL {
 			return alias
 		}
+	}
+	if r.Name != defaultSumDB && key != "" {
+		return key + " " + r.URL
 	}
 	return r.Name + " " + r.URL
 }

@@ -113,9 +113,16 @@ func TestGOSUMDBSpelling(t *testing.T) {
 		{"https://sum.golang.google.cn", "sum.golang.google.cn"},
 		{"https://goproxy.cn/sumdb/sum.golang.org", "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org"},
 	} {
-		if got := gosumdbValue(Result{Name: "sum.golang.org", URL: tc.url}); got != tc.want {
+		if got := gosumdbValue(Result{Name: "sum.golang.org", URL: tc.url}, "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"); got != tc.want {
 			t.Errorf("gosumdbValue(%s) = %q, want %q", tc.url, got, tc.want)
 		}
+	}
+	// Another database: the go command knows no key for it, so the value
+	// must carry the catalogue's (without it go mod download fails with
+	// "unknown GOSUMDB", as the wizard's fresh-shell proof found).
+	key := "sum.corp.example+5d08a14f+Ab/0MdbK0aZR8/fM1ykoJ9/LQonT3PfSpOjTGAQnp4Po"
+	if got, want := gosumdbValue(Result{Name: "sum.corp.example", URL: "https://sum.corp.example"}, key), key+" https://sum.corp.example"; got != want {
+		t.Errorf("gosumdbValue(sum.corp.example) = %q, want %q", got, want)
 	}
 }
 

@@ -122,7 +122,9 @@ func Summary(c *common, spin string, checkErr error) string {
 			line("  " + mark + " " + st.Bold.Render(step.Command))
 			out := step.Output
 			if step.Err != nil {
-				out = oneLine(step.Err)
+				// The reason in full: it is what the user acts on.
+				// The go command puts the cause on its next lines.
+				out = wrap(strings.Join(strings.Fields(step.Err.Error()), " "), max(c.width-8, 20))
 			}
 			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 				if l != "" {
