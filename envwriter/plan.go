@@ -235,6 +235,10 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 			}
 			next.Registry = keep
 		}
+	} else if len(shellVars) == 0 && len(p.Settings.Path) == 0 && len(st.Scripts) == 0 {
+		// Nothing for the shells (--scope goenv without PATH), and no
+		// env script from an earlier run to update: a startup file
+		// sourcing an empty script would be an edit for nothing.
 	} else if err := p.planShells(next, shellVars); err != nil {
 		return nil, err
 	}

@@ -156,9 +156,14 @@ func (b *blob) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("recorded file content: %w", err)
 	}
-	out, err := io.ReadAll(r)
+	// A few KB of gzip can claim gigabytes: stop at the cap, so that a
+	// damaged record is reported at once instead of exhausting memory.
+	out, err := io.ReadAll(io.LimitReader(r, MaxRecordedFile+1))
 	if err != nil {
 		return fmt.Errorf("recorded file content: %w", err)
+	}
+	if len(out) > MaxRecordedFile {
+		return fmt.Errorf("recorded file content is larger than %d MB, more than gosetup ever records", MaxRecordedFile>>20)
 	}
 	*b = out
 	return nil
@@ -209,8 +214,19 @@ func LoadState(path string) (*State, error) {
 	return parseState(path, b)
 }
 
+// MaxRecordedFile bounds the content of one file kept in the state
+// record (and so the startup files gosetup edits); MaxStateFile bounds
+// state.json itself. Beyond them a record is damaged.
+const (
+	MaxRecordedFile = 64 << 20
+	MaxStateFile    = 256 << 20
+)
+
 // parseState decodes a state record read from path.
 func parseState(path string, b []byte) (*State, error) {
+	if len(b) > MaxStateFile {
+		return nil, fmt.Errorf("state record %s is damaged (%d MB, more than gosetup ever writes); move it aside to start afresh, but then uninstall cannot restore what it recorded", path, len(b)>>20)
+	}
 	var s State
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&s); err != nil {

@@ -32,7 +32,7 @@ func TestNewFilesFollowTheUmask(t *testing.T) {
 	userFiles(t, home, map[string]string{".bashrc": "b\n"})
 	os.Chmod(filepath.Join(home, ".bashrc"), 0o644)
 	env := testEnv(home, []string{"bash"}, nil)
-	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Scope: ScopeGoEnv, Env: env})
+	mustApply(t, Options{Settings: Settings{GOPROXY: "off", Path: []string{"/opt/go/bin"}}, Scope: ScopeGoEnv, Env: env})
 	for name, mode := range map[string]os.FileMode{".config/go/env": want, ".profile": 0o600, ".config/gosetup/env": 0o600, ".bashrc": 0o644} {
 		fi, err := os.Stat(filepath.Join(home, name))
 		if err != nil {

@@ -1,0 +1,62 @@
+package envwriter
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A small state.json whose recorded content inflates to gigabytes is a
+// damaged record, said so at once, not a crash of every later run.
+func TestGzipBombRecordIsDamaged(t *testing.T) {
+	home := t.TempDir()
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	zero := make([]byte, 1<<20)
+	for i := 0; i < 2048; i++ { // 2 GB of zeros
+		w.Write(zero)
+	}
+	w.Close()
+	cfg := filepath.Join(home, ".config", "gosetup")
+	os.MkdirAll(cfg, 0o755)
+	rec := `{"version":1,"files":[{"path":"` + filepath.Join(home, ".profile") + `","prior":"` + base64.StdEncoding.EncodeToString(z.Bytes()) + `","written":"x","mode":420}]}`
+	if err := os.WriteFile(filepath.Join(cfg, "state.json"), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := PlanUninstall(context.Background(), UninstallOptions{Env: testEnv(home, []string{"bash"}, nil)})
+	if err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("PlanUninstall = %v, want a damaged record", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s to say the record is damaged", d)
+	}
+	t.Logf("%d-byte record: %v (%s)", len(rec), err, time.Since(start))
+}
+
+// --scope goenv with no PATH writes the Go env file only: no startup file
+// is edited to source an empty script.
+func TestGoEnvScopeWithoutPathLeavesShellsAlone(t *testing.T) {
+	home := t.TempDir()
+	userFiles(t, home, map[string]string{".profile": "export EDITOR=vi\n", ".bashrc": "alias ll='ls -l'\n"})
+	env := testEnv(home, []string{"bash", "zsh", "fish"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})
+	before := snapshot(t, home)
+	p := mustApply(t, Options{Env: env, Scope: ScopeGoEnv, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
+	for _, c := range p.Changed() {
+		if c.Kind != KindGoEnv {
+			t.Errorf("%s %s (%s), want only the Go env file written", c.Action(), c.Path, c.Kind)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(home, "goenv"))
+	if string(b) != "GOPROXY=https://goproxy.cn,direct\n" {
+		t.Errorf("Go env file = %q", b)
+	}
+	mustUninstall(t, UninstallOptions{Env: env})
+	diffSnapshots(t, "uninstall", before, snapshot(t, home))
+}
