@@ -246,7 +246,7 @@ func (l *live) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.tr == nil {
-		return "no request sent"
+		return "not started: waiting for one of the connection slots (too many mirrors for the deadline)"
 	}
 	return l.request + ": " + l.tr.where()
 }

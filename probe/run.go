@@ -19,6 +19,17 @@ import (
 // case, so that the promise "no later than the deadline" holds regardless.
 const epsilon = 100 * time.Millisecond
 
+// MaxConcurrent is the most entries Run probes at once.
+const MaxConcurrent = 64
+
+// maxConcurrent is how many entries to probe at once with room more files
+// open: each probe holds one connection (two while a dial races IPv4 and
+// IPv6), and the release indexes, the resolver and the caller need some.
+func maxConcurrent(room int) int {
+	n := (room - 24) / 3
+	return max(1, min(n, MaxConcurrent))
+}
+
 type runner struct {
 	opts     Options
 	shared   *http.Client    // used as is when its transport cannot be cloned
@@ -85,10 +96,24 @@ func (r *runner) run(ctx context.Context, entries []entry, onResult func(Result)
 	}
 	ch := make(chan done, len(entries)) // buffered: a late probe never blocks
 	lives := make([]*live, len(entries))
+	// At most slots entries are probed at once: a company catalogue of
+	// hundreds of mirrors, or a container's low open-file limit, would
+	// otherwise turn healthy mirrors into "too many open files". The rest
+	// wait their turn in catalogue order; one still waiting at the deadline
+	// is reported as a timeout, like one that did not finish.
+	slots := make(chan struct{}, maxConcurrent(openFileRoom()))
 	for i, e := range entries {
 		lives[i] = &live{}
 		ectx := context.WithValue(pctx, liveKey{}, lives[i])
-		go func() { ch <- done{i, r.probe(ectx, e)} }()
+		go func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ectx.Done():
+				return // reported as a timeout below
+			}
+			defer func() { <-slots }()
+			ch <- done{i, r.probe(ectx, e)}
+		}()
 	}
 	for _, src := range sources {
 		go src(pctx)
