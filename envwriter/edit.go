@@ -242,7 +242,7 @@ func MoveBlockToEnd(text []byte) ([]byte, error) {
 	var body []string
 	for _, l := range strings.Split(string(text[start:end]), "\n") {
 		l = strings.TrimRight(l, "\r")
-		if l != BeginMarker && l != EndMarker && l != "" {
+		if l != BeginMarker && l != EndMarker && l != "" && ownLine(l) {
 			body = append(body, l)
 		}
 	}

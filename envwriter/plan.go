@@ -329,6 +329,9 @@ func (p *Plan) planShells(next *State, vars []Var) error {
 			return fmt.Errorf("%s: %w", fsx.Path, err)
 		}
 		c := Change{Kind: KindStartup, Path: fsx.Path, Link: fsx.Link, Why: t.Why, Old: fsx.Content, New: newText, Exists: fsx.Exists, Mode: fsx.Mode}
+		if f := ForeignBlockLines(fsx.Content); len(f) > 0 {
+			c.Note = foreignNote(f, "moved just below gosetup's block")
+		}
 		p.Changes = append(p.Changes, c)
 		if c.Changed() {
 			recordWrite(next, c)
@@ -513,4 +516,13 @@ func (e Env) startupFilesToScan() []scanFile {
 		out = append(out, scanFile{path: f.Path, fish: f.Fish})
 	}
 	return out
+}
+
+// foreignNote names the lines someone added inside gosetup's block.
+func foreignNote(lines []string, where string) string {
+	q := make([]string, len(lines))
+	for i, l := range lines {
+		q[i] = fmt.Sprintf("%q", l)
+	}
+	return fmt.Sprintf("kept %d line(s) you added inside gosetup's block, %s: %s", len(lines), where, strings.Join(q, ", "))
 }

@@ -78,12 +78,12 @@ func StartupFiles(e Env) []Target {
 func sourceBlock(script string, fish bool) []string {
 	if fish {
 		return []string{
-			"# Go settings and PATH from gosetup; undo with: gosetup uninstall",
+			blockComment,
 			"if test -f " + fishQuote(script) + "; source " + fishQuote(script) + "; end # gosetup",
 		}
 	}
 	return []string{
-		"# Go settings and PATH from gosetup; undo with: gosetup uninstall",
+		blockComment,
 		"if [ -f " + shQuote(script) + " ]; then . " + shQuote(script) + "; fi # gosetup",
 	}
 }

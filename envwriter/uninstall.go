@@ -152,6 +152,9 @@ func undoFile(r FileRecord) (*Change, error) {
 		return nil, nil
 	}
 	c.Note = "changed since gosetup wrote it: only gosetup's block is removed"
+	if f := ForeignBlockLines(fsx.Content); len(f) > 0 {
+		c.Note += "; " + foreignNote(f, "left where they were")
+	}
 	c.Why = "gosetup's block removed"
 	c.New = stripped
 	if r.Created && strings.TrimSpace(string(stripped)) == "" {
