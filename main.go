@@ -12,8 +12,9 @@
 //	gosetup repair [CHECK...]    fix what doctor found (diff first, recorded for uninstall)
 //	gosetup uninstall            undo everything gosetup wrote
 //
-// Plain gosetup, with no command, prints this list; the interactive wizard
-// it will start on a terminal is being built in tui/.
+// Plain gosetup, with no command, starts the interactive wizard (tui/) on a
+// terminal; without one it prints the equivalent non-interactive commands
+// and exits 2.
 //
 // Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
 // success, 1 on failure, 2 on a usage error, and 128 plus the signal's
