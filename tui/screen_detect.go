@@ -35,7 +35,11 @@ type detectScreen struct {
 	prePlan *envwriter.Plan
 	planErr error
 	cursor  int
-	// picked is set when the user chose before the release list arrived:
+	// touched is set by the first key the user presses here: from then
+	// on a late doctor result never moves the cursor, so a user who
+	// chose Proceed before doctor finished finds Proceed again on Esc.
+	touched bool
+	// waiting is set when the user chose before the release list arrived:
 	// the choice is carried out as soon as it does.
 	waiting bool
 }
@@ -80,8 +84,8 @@ func (s *detectScreen) update(c *common, msg tea.Msg) (tea.Cmd, nav) {
 	case doctorMsg:
 		c.doctor, c.docErr = msg.d, msg.err
 		// Repair is preselected when doctor found a failure, unless the
-		// user has already moved.
-		if d := msg.d; d != nil && d.Fail > 0 && s.cursor == 0 {
+		// user has already pressed a key here.
+		if d := msg.d; d != nil && d.Fail > 0 && !s.touched {
 			for i, m := range s.modes(c) {
 				if m == ModeRepair {
 					s.cursor = i
@@ -95,6 +99,7 @@ func (s *detectScreen) update(c *common, msg tea.Msg) (tea.Cmd, nav) {
 			return s.choose(c)
 		}
 	case tea.KeyPressMsg:
+		s.touched = true
 		modes := s.modes(c)
 		switch {
 		case key.Matches(msg, c.km.Up):

@@ -55,6 +55,24 @@ func TestDetectRepairPreselectedOnDoctorFail(t *testing.T) {
 	}
 }
 
+// A doctor result that arrives after the user chose Proceed must not move
+// the cursor: back on this screen with Esc, Enter still proceeds (the
+// wizard once handed a user to repair on the second Enter).
+func TestDetectLateDoctorKeepsTheUsersChoice(t *testing.T) {
+	m := newTestModel(t, &fixedBackend{}, English, 100, 40)
+	send(t, m, press("enter"))
+	if m.current() != stepMirrors {
+		t.Fatalf("enter on proceed: at %v, want the mirrors", m.current())
+	}
+	send(t, m, doctorMsg{d: &DoctorSummary{OK: 3, Fail: 1, CanRepair: true, Lines: []string{"✗ go.found: not on PATH"}}})
+	send(t, m, press("esc"))
+	wantOn(t, m, "❯ Proceed with the installation", "1 failures")
+	send(t, m, press("enter"))
+	if m.current() != stepMirrors || m.c.outcome == OutcomeRepair {
+		t.Fatalf("second enter: at %v, outcome %v; want the mirrors again", m.current(), m.c.outcome)
+	}
+}
+
 func TestDetectProceedGoesToMirrors(t *testing.T) {
 	m := newTestModel(t, &fixedBackend{}, English, 100, 40)
 	send(t, m, press("enter"))
