@@ -11,6 +11,12 @@
 //
 //	benchserve -tgz go1.22.12.linux-amd64.tar.gz -zip v0.0.1-go1.22.12.linux-amd64.zip \
 //	    -version go1.22.12 -mirrors-out mirrors.json
+//
+// -mirrors N serves the same files from N listeners, each its own archive
+// mirror and module proxy in the catalogue, and -conn-rate caps every TCP
+// connection (not every server) at that many bytes a second, as mirrors
+// that throttle each client connection do; .ci/bench/connections.sh uses
+// both to measure multi-connection downloads.
 package main
 
 import (
@@ -26,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
@@ -45,8 +52,10 @@ func main() {
 	version := flag.String("version", "", "the Go version both hold, e.g. go1.22.12")
 	platform := flag.String("platform", dist.Host().String(), "GOOS/GOARCH of the files")
 	mirrorsOut := flag.String("mirrors-out", "", "write a gosetup mirror catalogue here")
+	nMirrors := flag.Int("mirrors", 1, "serve the files from this many listeners, each a mirror in the catalogue")
+	connRate := flag.Int64("conn-rate", 0, "cap each connection at this many bytes a second (0: no cap)")
 	flag.Parse()
-	if *tgz == "" || *zipPath == "" || !dist.IsValid(*version) || *mirrorsOut == "" {
+	if *tgz == "" || *zipPath == "" || !dist.IsValid(*version) || *mirrorsOut == "" || *nMirrors < 1 || *connRate < 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -117,24 +126,106 @@ func main() {
 		}
 	})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
+	// The first listener takes -addr; the others any free port, so each
+	// is a separate host:port to gosetup, as separate mirrors are.
+	var lns []net.Listener
+	for i := 0; i < *nMirrors; i++ {
+		a := *addr
+		if i > 0 {
+			host, _, _ := net.SplitHostPort(*addr)
+			a = net.JoinHostPort(host, "0")
+		}
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *connRate > 0 {
+			ln = throttledListener{ln, *connRate}
+		}
+		lns = append(lns, ln)
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + lns[0].Addr().String()
+	var archives, proxies []map[string]string
+	for i, ln := range lns {
+		u := "http://" + ln.Addr().String()
+		name := fmt.Sprintf("bench%d", i+1)
+		if len(lns) == 1 {
+			name = "bench"
+		}
+		archives = append(archives, map[string]string{"name": name, "url": u + "/dl/"})
+		proxies = append(proxies, map[string]string{"name": name, "url": u + "/proxy"})
+	}
 	cat := map[string]any{
 		"mode":    "replace",
 		"index":   []map[string]string{{"name": "bench", "url": base + "/dl/"}},
-		"archive": []map[string]string{{"name": "bench", "url": base + "/dl/"}},
-		"proxy":   []map[string]string{{"name": "bench", "url": base + "/proxy"}},
+		"archive": archives,
+		"proxy":   proxies,
 		"sumdb":   []map[string]string{{"name": dbName, "url": base + "/proxy/sumdb/" + dbName, "key": vkey}},
 	}
 	data, _ := json.MarshalIndent(cat, "", "  ")
 	if err := os.WriteFile(*mirrorsOut, data, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	for _, ln := range lns[1:] {
+		go func() { log.Fatal(http.Serve(ln, mux)) }()
+	}
 	fmt.Println(base)
-	log.Fatal(http.Serve(ln, mux))
+	log.Fatal(http.Serve(lns[0], mux))
+}
+
+// throttledListener hands out connections whose writes are paced by a
+// token bucket of their own, so each connection, however many a client
+// opens, gets at most rate bytes a second.
+type throttledListener struct {
+	net.Listener
+	rate int64
+}
+
+func (l throttledListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &throttledConn{Conn: c, rate: l.rate, burst: max(l.rate/50, 16<<10), last: time.Now()}, nil
+}
+
+// throttledConn paces Write. Wrapping the conn also hides its ReadFrom,
+// so net/http copies files through Write (no sendfile) and every byte is
+// paced. The bucket starts empty and holds at most burst (20 ms of
+// traffic), so an idle keep-alive connection cannot save up a fast start.
+type throttledConn struct {
+	net.Conn
+	rate, burst int64
+	tokens      float64
+	last        time.Time
+}
+
+func (c *throttledConn) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		chunk := int64(len(p))
+		if chunk > c.burst {
+			chunk = c.burst
+		}
+		for {
+			now := time.Now()
+			c.tokens = min(float64(c.burst), c.tokens+now.Sub(c.last).Seconds()*float64(c.rate))
+			c.last = now
+			need := float64(chunk) - c.tokens
+			if need <= 0 {
+				break
+			}
+			time.Sleep(time.Duration(need / float64(c.rate) * float64(time.Second)))
+		}
+		c.tokens -= float64(chunk)
+		n, err := c.Conn.Write(p[:chunk])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[chunk:]
+	}
+	return written, nil
 }
 
 // serveFile serves a file with Range support; an *os.File body lets the
