@@ -149,25 +149,45 @@ func installAdvice(err error) error {
 	case errors.As(err, &busy):
 		return fmt.Errorf("install: %w", err)
 	}
-	if hint := catalogHint(err); hint != "" {
-		return fmt.Errorf("install: %w%s", err, hint)
-	}
-	return fmt.Errorf("install: %w", err)
+	return withCatalogAdvice("install", err)
 }
 
-// catalogHint is the command line's advice for an error that a mirror
-// catalogue given with --mirrors would fix.
-func catalogHint(err error) string {
+// withCatalogAdvice prefixes err with the command's name and adds the
+// command line's advice for an error that a mirror catalogue given with
+// --mirrors would fix. A NoSourceError is laid out one source a line.
+func withCatalogAdvice(cmd string, err error) error {
 	var ms *toolchain.MissingSumDBError
 	var ns *toolchain.NoSourceError
 	switch {
 	case errors.As(err, &ms):
-		return " (give it with --mirrors FILE, or set GOSUMDB=name+key)"
+		return fmt.Errorf("%s: %w (give it with --mirrors FILE, or set GOSUMDB=name+key)", cmd, err)
 	case errors.As(err, &ns):
-		return " (--mirrors FILE)"
+		reasons := ns.Reasons()
+		if len(reasons) == 0 {
+			return fmt.Errorf("%s: %w (give a catalogue that lists one with --mirrors FILE)", cmd, err)
+		}
+		var b strings.Builder
+		// The wrapping context stays; only the one-line list of reasons is
+		// replaced by the layout below.
+		b.WriteString(cmd + ": " + strings.Replace(err.Error(), ns.Error(), "no release source answered", 1))
+		for _, r := range reasons {
+			b.WriteString("\n  " + r)
+		}
+		b.WriteString("\ncheck the network connection and HTTPS_PROXY/NO_PROXY, or give a mirror catalogue that names a reachable release index or module proxy with --mirrors FILE")
+		return &laidOutError{err: err, text: b.String()}
 	}
-	return ""
+	return fmt.Errorf("%s: %w", cmd, err)
 }
+
+// laidOutError is an error the command line has laid out over several lines;
+// it unwraps to the domain error so exit statuses and errors.As still see it.
+type laidOutError struct {
+	err  error
+	text string
+}
+
+func (e *laidOutError) Error() string { return e.text }
+func (e *laidOutError) Unwrap() error { return e.err }
 
 func orUnknown(v string) string {
 	if v == "" {

@@ -69,7 +69,7 @@ func runList(ctx context.Context, a *app, args []string) error {
 	installs := findInstalled(ctx, installDir, a.getenv)
 	res := <-ch
 	if res.err != nil {
-		return fmt.Errorf("list: %w%s", res.err, catalogHint(res.err))
+		return withCatalogAdvice("list", res.err)
 	}
 	for _, w := range res.set.Warnings {
 		fmt.Fprintf(a.stderr, "gosetup: warning: %s\n", w)

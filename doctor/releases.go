@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/version"
 	"os"
@@ -60,7 +61,11 @@ func (f *Facts) loadReleases(ctx context.Context) *releaseInfo {
 		if cached != nil {
 			return cached
 		}
-		return &releaseInfo{Err: fmt.Errorf("no release source answered: %w", firstLineErr(err))}
+		var ns *toolchain.NoSourceError
+		if !errors.As(err, &ns) {
+			err = fmt.Errorf("no release source answered: %w", err)
+		}
+		return &releaseInfo{Err: err}
 	}
 	ri := &releaseInfo{Source: set.IndexSource, Fetched: time.Now()}
 	if ri.Source == "" {
@@ -169,8 +174,4 @@ func (ri *releaseInfo) supported() []string {
 		langs = langs[:2]
 	}
 	return langs
-}
-
-func firstLineErr(err error) error {
-	return fmt.Errorf("%s", firstLine(err.Error()))
 }

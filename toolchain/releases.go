@@ -87,21 +87,27 @@ func (e *SourceError) Error() string {
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // NoSourceError is returned by Releases when neither a release index nor a
-// module proxy answered.
+// module proxy answered. Its message is one line; a face that lays the
+// failures out one per line, with its own advice, uses Reasons.
 type NoSourceError struct{ Failures []*SourceError }
 
 func (e *NoSourceError) Error() string {
-	var b strings.Builder
-	b.WriteString("no release source answered")
-	for _, f := range e.Failures {
-		b.WriteString("\n  ")
-		b.WriteString(f.Error())
-	}
 	if len(e.Failures) == 0 {
-		b.WriteString(" (the mirror catalogue lists no release index and no module proxy)")
+		return "no release source answered: the mirror catalogue lists no release index and no module proxy"
 	}
-	b.WriteString("\ncheck the network connection and HTTPS_PROXY/NO_PROXY, or use a mirror catalogue that names a reachable release index or module proxy")
-	return b.String()
+	return "no release source answered: " + strings.Join(e.Reasons(), "; ")
+}
+
+// Reasons is one line per source tried, in the order of Failures, saying
+// which source it was and why it failed. It is empty when the catalogue
+// listed no source at all.
+func (e *NoSourceError) Reasons() []string {
+	out := make([]string, 0, len(e.Failures))
+	for _, f := range e.Failures {
+		// A source's error text can come from a server; keep it on one line.
+		out = append(out, strings.Join(strings.Fields(f.Error()), " "))
+	}
+	return out
 }
 
 // Releases races the catalogue's index entries (the official index and its

@@ -226,10 +226,26 @@ func TestReleasesNoSource(t *testing.T) {
 	if !errors.As(err, &nse) || len(nse.Failures) != 3 {
 		t.Fatalf("err = %v, want NoSourceError with 3 failures", err)
 	}
-	for _, want := range []string{"index index0", "500", "proxy proxy0", "HTML", "proxy proxy1", "HTTPS_PROXY", "mirror catalogue"} {
+	for _, want := range []string{"index index0", "500", "proxy proxy0", "HTML", "proxy proxy1"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+	// One line: the face lays the reasons out and adds its own advice.
+	if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "HTTPS_PROXY") {
+		t.Errorf("error is not one plain line:\n%v", err)
+	}
+	reasons := nse.Reasons()
+	if len(reasons) != 3 || !strings.HasPrefix(reasons[0], "index index0") || !strings.HasPrefix(reasons[2], "proxy proxy1") {
+		t.Errorf("Reasons() = %q, want one per source in order", reasons)
+	}
+	for _, r := range reasons {
+		if strings.Contains(r, "\n") {
+			t.Errorf("reason %q spans lines", r)
+		}
+	}
+	if empty := (&NoSourceError{}).Error(); strings.Contains(empty, "\n") || !strings.Contains(empty, "lists no release index") {
+		t.Errorf("empty NoSourceError = %q", empty)
 	}
 }
 

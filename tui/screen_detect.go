@@ -241,7 +241,7 @@ func (s *detectScreen) view(c *common, width int) (string, int) {
 	case c.rels != nil:
 		line("  " + sprintf(t.PlanInstall, c.rels.Latest))
 	case c.relErr != nil:
-		line("  " + st.Fail.Render(sprintf(t.ReleasesFailed, oneLine(c.relErr))))
+		line(releasesFailure(c, "  "))
 	default:
 		line("  " + st.Faint.Render(t.PlanInstallWait))
 	}

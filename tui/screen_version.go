@@ -148,7 +148,7 @@ func (s *versionScreen) view(c *common, width int) (string, int) {
 	b.WriteString("\n")
 	if c.rels == nil {
 		if c.relErr != nil {
-			b.WriteString(st.Fail.Render(sprintf(t.ReleasesFailed, oneLine(c.relErr))))
+			b.WriteString(releasesFailure(c, ""))
 		} else {
 			b.WriteString(st.Faint.Render(t.Loading))
 		}

@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
@@ -447,5 +448,38 @@ func checkWhole(t *testing.T, m *Model, w, h int) {
 	}
 	if !strings.Contains(lines[0], "gosetup") || strings.TrimSpace(ansi.Strip(lines[h-1])) == "" {
 		t.Errorf("%dx%d: header or footer missing:\n%s", w, h, ansi.Strip(m.View().Content))
+	}
+}
+
+// A NoSourceError is one line; the wizard lays its sources out one a line
+// under the headline, with advice that names no command-line flag.
+func TestDetectLaysOutNoReleaseSource(t *testing.T) {
+	m := New(context.Background(), Options{Backend: &fixedBackend{}, Lang: English, Dark: true})
+	send(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	d, _ := (&fixedBackend{}).Detect(context.Background())
+	m.Update(detectMsg{d: d})
+	err := &toolchain.NoSourceError{Failures: []*toolchain.SourceError{
+		{Kind: catalog.KindIndex, Name: "official", URL: "https://go.dev/dl/", Err: errors.New("HTTP 500")},
+		{Kind: catalog.KindProxy, Name: "goproxy.cn", URL: "https://goproxy.cn", Err: errors.New("timeout")},
+	}}
+	send(t, m, releasesMsg{err: err})
+	out := plain(m)
+	lines := strings.Split(out, "\n")
+	for _, want := range []string{"could not list the Go releases: no release source answered", "index official (https://go.dev/dl/): HTTP 500", "proxy goproxy.cn (https://goproxy.cn): timeout", "HTTPS_PROXY"} {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, want) {
+				found = true
+				if want != lines[0] && strings.Contains(l, "HTTP 500") && strings.Contains(l, "timeout") {
+					t.Errorf("two sources on one line: %q", l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("screen lacks a line with %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "--") {
+		t.Errorf("the wizard names a command-line flag:\n%s", out)
 	}
 }

@@ -72,8 +72,12 @@ type Text struct {
 	FilterPrompt   string
 	NoMatch        string // filter
 	ReleasesFailed string // error
-	MoreAbove      string // n
-	MoreBelow      string // n
+	// NoReleaseSource heads the per-source reasons when no release source
+	// answered; ReleasesAdvice follows them.
+	NoReleaseSource string
+	ReleasesAdvice  string
+	MoreAbove       string // n
+	MoreBelow       string // n
 
 	// Mirrors screen.
 	MirrorsTitle    string

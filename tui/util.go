@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/gosetup/gosetup/toolchain"
 )
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -37,6 +40,22 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	}
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// releasesFailure lays out why the release list could not be had: the
+// headline, then, when no source answered, each source's reason on a line
+// of its own and the advice. indent starts every line.
+func releasesFailure(c *common, indent string) string {
+	var ns *toolchain.NoSourceError
+	if !errors.As(c.relErr, &ns) || len(ns.Reasons()) == 0 {
+		return indent + c.st.Fail.Render(sprintf(c.t.ReleasesFailed, oneLine(c.relErr)))
+	}
+	lines := []string{indent + c.st.Fail.Render(sprintf(c.t.ReleasesFailed, c.t.NoReleaseSource))}
+	for _, r := range ns.Reasons() {
+		lines = append(lines, indent+"  "+c.st.Faint.Render(r))
+	}
+	lines = append(lines, indent+c.t.ReleasesAdvice)
+	return strings.Join(lines, "\n")
 }
 
 // oneLine keeps the first line of an error message; the face lays it out.
