@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/module"
+
 	"github.com/gosetup/gosetup/doctor"
 	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/internal/catalog"
@@ -337,7 +339,9 @@ func (b *wizardBackend) Check(ctx context.Context, c tui.Choices) (*tui.Check, e
 	defer exec.Command("chmod", "-R", "u+w", cache).Run() // module caches are read-only
 	env := []string{"HOME=" + b.a.getenv("HOME"), "SHELL=" + shell, "TERM=dumb",
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GOMODCACHE=" + filepath.Join(cache, "mod"), "GOFLAGS=-modcacherw"}
+		// A throwaway module cache; -mod=mod so no vendor or go.work
+		// setting of the user's decides what gets downloaded.
+		"GOMODCACHE=" + filepath.Join(cache, "mod"), "GOFLAGS=-mod=mod -modcacherw"}
 	for _, k := range []string{"USER", "LOGNAME", "LANG", "XDG_CONFIG_HOME", "GOENV"} {
 		if v := b.a.getenv(k); v != "" {
 			env = append(env, k+"="+v)
@@ -375,11 +379,29 @@ func (b *wizardBackend) Check(ctx context.Context, c tui.Choices) (*tui.Check, e
 		err = errors.New(got.Error)
 	case jerr == nil && got.Sum != "":
 		out = got.Path + " " + got.Version + " " + got.Sum
+		// The go command prints Sum for any module it downloaded, checked
+		// or not; only a lookup it cached proves the checksum database
+		// vouched for it (GONOSUMDB, GOPRIVATE or GOSUMDB=off skip it).
+		if !sumDBLookedUp(filepath.Join(cache, "mod"), got.Path, got.Version) {
+			err = fmt.Errorf("%s was not checked by the checksum database: GOSUMDB is off, or GONOSUMDB, GONOSUMCHECK or GOPRIVATE covers it", got.Path)
+		}
 	case err == nil:
 		err = fmt.Errorf("go mod download printed no verified module: %s", lastLine([]byte(out)))
 	}
 	res.Steps = append(res.Steps, tui.CheckStep{Command: "go mod download " + mod, Output: out, Err: err})
 	return res, nil
+}
+
+// sumDBLookedUp reports whether the go command consulted a checksum
+// database for path@version: it caches each lookup in the module cache,
+// under cache/download/sumdb/<database>/lookup/<escaped path>@<version>.
+func sumDBLookedUp(modCache, path, version string) bool {
+	esc, err := module.EscapePath(path)
+	if err != nil {
+		return false
+	}
+	m, _ := filepath.Glob(filepath.Join(modCache, "cache", "download", "sumdb", "*", "lookup", filepath.FromSlash(esc)+"@"+version))
+	return len(m) > 0
 }
 
 // findShell finds a shell in the system's directories.

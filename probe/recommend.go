@@ -12,6 +12,26 @@ import (
 // one gosetup recommends a way to reach.
 const defaultSumDB = "sum.golang.org"
 
+// sumDBName is the database to recommend a way to reach: sum.golang.org,
+// unless the catalogue lists databases and none of them is it (a company's
+// catalogue that replaces the built-in one with its own database, or the
+// tests' mirror world): then the first one it lists.
+func sumDBName(c *catalog.Catalog) string {
+	if c == nil {
+		return defaultSumDB
+	}
+	dbs := c.List(catalog.KindSumDB)
+	for _, e := range dbs {
+		if e.Name == defaultSumDB {
+			return defaultSumDB
+		}
+	}
+	if len(dbs) == 0 {
+		return defaultSumDB
+	}
+	return dbs[0].Name
+}
+
 // recommend derives GOPROXY and GOSUMDB from ranked results.
 //
 // GOPROXY is "FASTEST|FALLBACK,direct":
@@ -31,6 +51,11 @@ const defaultSumDB = "sum.golang.org"
 // verified what it serves), otherwise directly, so then it names the
 // fastest healthy database URL.
 func recommend(rs []Result, opts Options) Recommendation {
+	dbName := sumDBName(opts.Catalog)
+	key := ""
+	if opts.Catalog != nil {
+		key, _ = opts.Catalog.SumDBKey(dbName)
+	}
 	var proxies, dbs []Result
 	for _, r := range rs {
 		if !r.OK {
@@ -40,7 +65,7 @@ func recommend(rs []Result, opts Options) Recommendation {
 		case catalog.KindProxy:
 			proxies = append(proxies, r)
 		case catalog.KindSumDB:
-			if r.Name == defaultSumDB {
+			if r.Name == dbName {
 				dbs = append(dbs, r)
 			}
 		}
@@ -77,20 +102,21 @@ func recommend(rs []Result, opts Options) Recommendation {
 
 	var via *Result
 	for i := range chain {
-		if slices.Contains(chain[i].SumDBSupported, defaultSumDB) {
+		if slices.Contains(chain[i].SumDBSupported, dbName) {
 			via = &chain[i]
 			break
 		}
 	}
 	switch {
 	case via != nil:
-		rec.GOSUMDB = defaultSumDB
-		why = append(why, fmt.Sprintf("the go command reaches %s through %s, which passes it through (verified)", defaultSumDB, via.Name))
-	case len(dbs) > 0:
-		key := ""
-		if opts.Catalog != nil {
-			key, _ = opts.Catalog.SumDBKey(dbs[0].Name)
+		// The go command knows only sum.golang.org's key; another
+		// database is named by its key (the proxy still serves it).
+		rec.GOSUMDB = dbName
+		if dbName != defaultSumDB && key != "" {
+			rec.GOSUMDB = key
 		}
+		why = append(why, fmt.Sprintf("the go command reaches %s through %s, which passes it through (verified)", dbName, via.Name))
+	case len(dbs) > 0:
 		rec.GOSUMDB = gosumdbValue(dbs[0], key)
 		lead := "no recommended proxy passes the checksum database through, so the go command contacts it directly"
 		if rec.GOPROXY == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // GOSUMDB follows where the go command will really reach the database: via
@@ -232,5 +233,29 @@ func TestArchiveContentTypeDoesNotDecide(t *testing.T) {
 	}
 	if r := find(t, rep, catalog.KindArchive, "login"); r.OK || !strings.Contains(r.Error, "HTML page") {
 		t.Errorf("login page: ok=%v error=%q", r.OK, r.Error)
+	}
+}
+
+// A catalogue that replaces the built-in one with its own checksum
+// database (a company's, or the mirror world's) gets a GOSUMDB for that
+// database, with its key: recommending only sum.golang.org left such a
+// machine checking modules against a database it cannot reach.
+func TestRecommendationForTheCatalogueOwnSumDB(t *testing.T) {
+	w := mirrortest.New(t, mirrortest.Options{})
+	rep := run(t, w.Catalog(t), func(o *Options) { o.Platform = dist.Host() })
+	if rec := rep.Recommendation; rec.GOSUMDB != w.SumDBKey {
+		t.Errorf("through the proxy: GOSUMDB = %q, want the world's key %q (reason %q)", rec.GOSUMDB, w.SumDBKey, rec.Reason)
+	}
+	// Without the pass-through, the database's own URL, with its key.
+	w.Hook(mirrortest.RouteSumDB, func(rw http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+		if strings.HasPrefix(r.URL.Path, "/proxy/") {
+			http.NotFound(rw, r)
+			return
+		}
+		serve(rw, r)
+	})
+	rep = run(t, w.Catalog(t), func(o *Options) { o.Platform = dist.Host() })
+	if rec, want := rep.Recommendation, w.SumDBKey+" "+w.SumDBURL; rec.GOSUMDB != want {
+		t.Errorf("directly: GOSUMDB = %q, want %q (reason %q)", rec.GOSUMDB, want, rec.Reason)
 	}
 }

@@ -153,6 +153,26 @@ func ModuleZip(version string, p dist.Platform, es []Entry) []byte {
 // ModFile is golang.org/toolchain's go.mod as proxies serve it.
 const ModFile = "module golang.org/toolchain\n"
 
+// HelloModule and HelloVersion name the world's one ordinary module: a
+// small public-looking module (not golang.org/toolchain, which the go
+// command treats specially) that a fresh shell can download through the
+// world's proxy and verify against its checksum database, as it would
+// rsc.io/quote on the internet.
+const (
+	HelloModule  = "example.com/hello"
+	HelloVersion = "v1.0.0"
+	// HelloModFile is its go.mod.
+	HelloModFile = "module example.com/hello\n\ngo 1.21\n"
+)
+
+// HelloZip is HelloModule's zip as a proxy serves it.
+func HelloZip() []byte {
+	return Zip(HelloModule+"@"+HelloVersion+"/", []Entry{
+		{Name: "go.mod", Body: HelloModFile},
+		{Name: "hello.go", Body: "// Package hello says hello.\npackage hello\n\n// Hello says hello.\nfunc Hello() string { return \"Hello, world.\" }\n"},
+	})
+}
+
 // H1 is the checksum database's hash of a module zip, computed by
 // golang.org/x/mod's own code.
 func H1(zipData []byte) (string, error) {

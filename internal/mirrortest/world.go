@@ -38,7 +38,7 @@ type Route string
 const (
 	RouteIndex   Route = "index"   // /dl/?mode=json&include=all
 	RouteArchive Route = "archive" // /archive/<filename>
-	RouteProxy   Route = "proxy"   // /proxy/golang.org/toolchain/@v/...
+	RouteProxy   Route = "proxy"   // /proxy/golang.org/toolchain/@v/... and /proxy/example.com/hello/@v/...
 	RouteSumDB   Route = "sumdb"   // /sumdb/<name>/... and /proxy/sumdb/<name>/...
 )
 
@@ -83,6 +83,7 @@ type World struct {
 	Server                         *httptest.Server
 	archives, modZips, h1s         map[string][]byte
 	modules                        []string // module versions, in @v/list order
+	helloZip                       []byte
 	index                          []byte
 
 	mu    sync.Mutex
@@ -167,7 +168,15 @@ func New(t testing.TB, opts Options) *World {
 	}
 	w.SumDBKey = vkey
 	modH1 := ModH1(ModFile)
+	w.helloZip = HelloZip()
+	helloH1, err := H1(w.helloZip)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.db = sumdb.NewServer(sumdb.NewTestServer(skey, func(path, vers string) ([]byte, error) {
+		if path == HelloModule && vers == HelloVersion {
+			return []byte(fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", path, vers, helloH1, path, vers, ModH1(HelloModFile))), nil
+		}
 		h1, ok := w.h1s[vers]
 		if path != dist.ToolchainModule || !ok {
 			return nil, fmt.Errorf("unknown module %s@%s", path, vers)
@@ -347,6 +356,21 @@ func (w *World) route(r *http.Request) (Route, http.HandlerFunc) {
 				fmt.Fprint(rw, ModFile)
 			case ".zip":
 				serveBytes(rw, r, w.modZips[v])
+			default:
+				http.NotFound(rw, r)
+			}
+		}
+	case strings.HasPrefix(p, "/proxy/"+HelloModule+"/@v/"):
+		return RouteProxy, func(rw http.ResponseWriter, r *http.Request) {
+			switch strings.TrimPrefix(r.URL.Path, "/proxy/"+HelloModule+"/@v/") {
+			case "list":
+				fmt.Fprintln(rw, HelloVersion)
+			case HelloVersion + ".info":
+				fmt.Fprintf(rw, `{"Version":%q,"Time":"2024-01-01T00:00:00Z"}`, HelloVersion)
+			case HelloVersion + ".mod":
+				fmt.Fprint(rw, HelloModFile)
+			case HelloVersion + ".zip":
+				serveBytes(rw, r, w.helloZip)
 			default:
 				http.NotFound(rw, r)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,5 +70,44 @@ func TestHook(t *testing.T) {
 	w.Hook(mirrortest.RouteIndex, nil)
 	if c := get(); c != http.StatusOK || w.Hits(mirrortest.RouteIndex) != 2 {
 		t.Errorf("healed: %d, hits %d", c, w.Hits(mirrortest.RouteIndex))
+	}
+}
+
+// The real go command downloads the world's ordinary module through its
+// proxy and verifies it against its checksum database, into a throwaway
+// module cache: what the wizard's fresh-shell proof does.
+func TestWorldRealGoVerifiesHelloModule(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	w := mirrortest.New(t, mirrortest.Options{})
+	download := func(mod string) (string, error) {
+		dir := t.TempDir()
+		cmd := exec.Command(goCmd, "mod", "download", "-json", mod)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOMODCACHE="+filepath.Join(dir, "mod"), "GOFLAGS=-modcacherw",
+			// The go command remembers each database's latest signed tree
+			// under GOPATH: a world's key is new each run.
+			"GOPATH="+filepath.Join(dir, "gopath"),
+			"GOPROXY="+w.ProxyURL, "GOSUMDB="+w.SumDBKey+" "+w.SumDBURL,
+			"GONOSUMDB=", "GONOSUMCHECK=", "GOPRIVATE=", "GONOPROXY=", "GOINSECURE=", "GO111MODULE=on", "GOTOOLCHAIN=local")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := download(mirrortest.HelloModule + "@" + mirrortest.HelloVersion)
+	if err != nil || !strings.Contains(out, `"Sum": "h1:`) {
+		t.Fatalf("go mod download: %v\n%s", err, out)
+	}
+	// A sum the database does not vouch for is refused.
+	w.Hook(mirrortest.RouteProxy, func(rw http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+		if strings.HasSuffix(r.URL.Path, ".mod") {
+			rw.Write([]byte("module example.com/hello\n\ngo 1.22\n"))
+			return
+		}
+		serve(rw, r)
+	})
+	if out, err := download(mirrortest.HelloModule + "@" + mirrortest.HelloVersion); err == nil || !strings.Contains(out, "SECURITY ERROR") {
+		t.Errorf("a forged go.mod was accepted: %v\n%s", err, out)
 	}
 }
