@@ -79,7 +79,10 @@ trap cleanup EXIT
 go build -o "$WORK/gosetup" .
 go build -o "$WORK/benchserve" ./internal/benchserve
 G=$WORK/gosetup
-if "$G" install --help 2>&1 | grep -q -- '--connections'; then
+# The help goes to a variable first: grep -q in a pipe would end early and
+# make pipefail fail the test.
+help=$("$G" install --help 2>&1 || true)
+if grep -q -- '--connections' <<<"$help"; then
   multi=1
 else
   multi=0
@@ -98,9 +101,15 @@ serve() {
 serve capped1 -conn-rate "$RATE"
 serve capped2 -conn-rate "$RATE" -mirrors 2
 serve uncapped
-for s in capped1 capped2 uncapped; do
-  for _ in $(seq 100); do [ -s "$WORK/$s/base" ] && break; sleep 0.1; done
-  [ -s "$WORK/$s/base" ] || { cat "$WORK/$s/server.log" >&2; exit 1; }
+# Each server hashes both files before it listens: seconds on a busy machine.
+for i in 0 1 2; do
+  s=$(echo capped1 capped2 uncapped | cut -d' ' -f$((i+1)))
+  for _ in $(seq 1200); do
+    [ -s "$WORK/$s/base" ] && break
+    kill -0 "${pids[$i]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -s "$WORK/$s/base" ] || { echo "bench: the $s server did not start:" >&2; cat "$WORK/$s/server.log" >&2; exit 1; }
 done
 url() { # SETUP: the URL of the file curl fetches
   if [ "$SOURCE" = archive ]; then
