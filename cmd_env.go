@@ -139,12 +139,7 @@ func goosOf(e envwriter.Env) string {
 // describePlan prints what a plan will do: shells found, each file and
 // why, registry values, warnings.
 func describePlan(w io.Writer, p *envwriter.Plan, home string) {
-	short := func(path string) string {
-		if home != "" && strings.HasPrefix(path, home+string(filepath.Separator)) {
-			return "~" + path[len(home):]
-		}
-		return path
-	}
+	short := func(path string) string { return shortHome(path, home) }
 	if len(p.Shells) > 0 {
 		login := p.LoginShell
 		if login == "" {
@@ -171,6 +166,13 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string) {
 		if c.Note != "" {
 			fmt.Fprintf(w, "            note: %s\n", c.Note)
 		}
+	}
+	for _, s := range p.Skipped {
+		act := "failed"
+		if s.Refused {
+			act = "refused"
+		}
+		fmt.Fprintf(w, "  %-9s %s  (left as it is, and in gosetup's record: %v)\n", act, short(s.Path), s.Err)
 	}
 	for _, r := range p.RegistryChanges() {
 		prior := "(not set)"
@@ -306,4 +308,13 @@ func showEnv(a *app, env envwriter.Env) error {
 		fmt.Fprintf(a.stdout, "gosetup's PATH entries: %s (%s)\n", strings.Join(pr.Managed, string(os.PathListSeparator)), state)
 	}
 	return nil
+}
+
+// shortHome writes a path inside home with ~ (not one with .. in it,
+// which may lead out of home).
+func shortHome(path, home string) string {
+	if home != "" && filepath.Clean(path) == path && strings.HasPrefix(path, home+string(filepath.Separator)) {
+		return "~" + path[len(home):]
+	}
+	return path
 }

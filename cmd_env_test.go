@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gosetup/gosetup/envwriter"
+	"github.com/gosetup/gosetup/toolchain"
 )
 
 // envApp runs gosetup in-process for a fresh home directory; terminal and
@@ -178,6 +179,7 @@ func TestUninstallToolchain(t *testing.T) {
 		os.MkdirAll(filepath.Join(tc, "bin"), 0o755)
 		os.WriteFile(filepath.Join(tc, "bin", "go"), []byte("#!/bin/sh\n"), 0o755)
 		os.WriteFile(filepath.Join(tc, "VERSION"), []byte("go1.22.12\ntime 2025-02-04T20:35:57Z\n"), 0o644)
+		os.WriteFile(filepath.Join(tc, toolchain.MarkFile), []byte(`{"tool":"gosetup","dir":"`+tc+`"}`), 0o644)
 		env := envwriter.Env{Getenv: func(k string) string {
 			return map[string]string{"HOME": home, "PATH": "/usr/bin:/bin", "GOENV": filepath.Join(home, "goenv")}[k]
 		}}

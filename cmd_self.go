@@ -184,6 +184,9 @@ func runSelfUninstall(ctx context.Context, a *app, args []string) error {
 			return fmt.Errorf("%w; gosetup itself was kept so that you can run 'gosetup uninstall' again", err)
 		}
 	}
+	if err := skippedError(plan, a.getenv("HOME")); err != nil {
+		return fmt.Errorf("%w; gosetup itself was kept for that", err)
+	}
 	if err := os.RemoveAll(cacheDir); err != nil {
 		return fmt.Errorf("removing gosetup's cache %s: %w; remove it by hand", cacheDir, err)
 	}

@@ -1,6 +1,10 @@
 package envwriter
 
 import (
+	"encoding/json"
+
+	"github.com/gosetup/gosetup/toolchain"
+
 	"context"
 	"os"
 	"os/exec"
@@ -121,4 +125,13 @@ func mustUninstall(t *testing.T, opts UninstallOptions) *Plan {
 		t.Fatalf("uninstall: %v", err)
 	}
 	return p
+}
+
+// writeMark marks dir as a toolchain gosetup installed, as an install does.
+func writeMark(t *testing.T, dir string) {
+	t.Helper()
+	b, _ := json.Marshal(toolchain.Mark{Tool: "gosetup", Dir: dir, Version: "go1.22.12"})
+	if err := os.WriteFile(filepath.Join(dir, toolchain.MarkFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

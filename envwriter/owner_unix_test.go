@@ -3,10 +3,8 @@
 package envwriter
 
 import (
-	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -56,9 +54,9 @@ func TestRootChangesOnlyTheHomeOwnersFiles(t *testing.T) {
 	if err := st.Save(StatePath(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = PlanUninstall(context.Background(), UninstallOptions{Env: env})
-	if err == nil || !strings.Contains(err.Error(), "belongs to user id 0") {
-		t.Errorf("uninstall with a planted root-owned path: err = %v", err)
+	p := mustUninstall(t, UninstallOptions{Env: env})
+	if len(p.Skipped) != 1 || p.Skipped[0].Path != system || !p.Skipped[0].Refused {
+		t.Errorf("uninstall with a planted system path: Skipped = %+v", p.Skipped)
 	}
 	if _, err := os.Stat(system); err != nil {
 		t.Errorf("the system file is gone: %v", err)

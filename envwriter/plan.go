@@ -103,6 +103,9 @@ type Plan struct {
 	RegistryRevert []RegistryRecord
 	// Toolchain is the toolchain directory uninstall removes.
 	Toolchain string
+	// Skipped are the recorded entries uninstall leaves as they are (and
+	// in the record): refused, or impossible to undo; the rest is undone.
+	Skipped []Skipped
 	// Warnings are things that would defeat the settings, such as an
 	// export in a startup file that shadows the Go env file.
 	Warnings []string

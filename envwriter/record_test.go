@@ -1,7 +1,6 @@
 package envwriter
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,14 +101,17 @@ func TestUninstallRemovesOnlyAGoToolchain(t *testing.T) {
 	userFiles(t, home, map[string]string{".profile": "x\n", "bin/go": "#!/bin/sh\n", "precious": "data\n"})
 	env := testEnv(home, []string{"sh"}, nil)
 	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Env: env, Toolchain: home})
-	if _, err := PlanUninstall(context.Background(), UninstallOptions{Env: env}); err == nil || !strings.Contains(err.Error(), "not a Go toolchain") {
-		t.Errorf("PlanUninstall error = %v, want a refusal to delete %s", err, home)
+	p := mustUninstall(t, UninstallOptions{Env: env})
+	if len(p.Skipped) != 1 || p.Skipped[0].Path != home || !p.Skipped[0].Refused {
+		t.Errorf("Skipped = %+v, want a refusal to delete %s", p.Skipped, home)
 	}
 	if _, err := os.Stat(filepath.Join(home, "precious")); err != nil {
 		t.Fatal(err)
 	}
+	os.Remove(filepath.Join(home, ".config", "gosetup", "state.json"))
 	tc := filepath.Join(home, "sdk", "go")
 	userFiles(t, home, map[string]string{"sdk/go/bin/go": "#!/bin/sh\n", "sdk/go/VERSION": "go1.22.12\ntime 2025-02-04T20:35:57Z\n"})
+	writeMark(t, tc)
 	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Env: env, Toolchain: tc})
 	mustUninstall(t, UninstallOptions{Env: env})
 	if _, err := os.Stat(tc); err == nil {

@@ -37,10 +37,39 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 		return nil, err
 	}
 	p.replan = func(ctx context.Context) (*Plan, error) { return PlanUninstall(ctx, opts) }
+	// The record says what gosetup did, not what it may touch: each entry
+	// is checked against what gosetup writes for this user, and one that
+	// is not, or cannot be undone, is named and kept in the record while
+	// everything else is undone.
+	m := newManaged(e, cfg)
+	keep := &State{}
+	skip := func(path string, refused bool, err error) {
+		p.Skipped = append(p.Skipped, Skipped{Path: path, Err: err, Refused: refused})
+	}
 	for _, r := range st.Files {
-		c, err := undoFile(r)
+		orig := r
+		name := r.Path
+		if r.Link != "" {
+			name = r.Link
+		}
+		listed, err := m.check(name)
+		if err == nil && !listed && r.Created {
+			err = errNotRemovable
+		}
 		if err != nil {
-			return nil, err
+			skip(name, true, err)
+			keep.Files = append(keep.Files, r)
+			continue
+		}
+		r.Path, r.Link = name, ""
+		c, err := undoFile(r)
+		if err == nil && c != nil {
+			err = p.checkUndoable(*c)
+		}
+		if err != nil {
+			skip(name, false, err)
+			keep.Files = append(keep.Files, orig)
+			continue
 		}
 		if c != nil {
 			c.Kind = KindStartup
@@ -48,34 +77,67 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 		}
 	}
 	for _, s := range st.Scripts {
+		if _, err := m.check(s); err != nil || !m.isScript(s) {
+			if err == nil {
+				err = errors.New("not one of gosetup's env scripts (env and env.fish in its config dir)")
+			}
+			skip(s, true, err)
+			keep.Scripts = append(keep.Scripts, s)
+			continue
+		}
 		fsx, err := readTarget(s)
+		c := Change{Kind: KindScript, Path: fsx.Path, Link: fsx.Link, Why: "gosetup's env script", Old: fsx.Content, Exists: true, Mode: fsx.Mode}
+		if err == nil && fsx.Exists {
+			err = p.checkUndoable(c)
+		}
 		if err != nil {
-			return nil, err
+			skip(s, false, err)
+			keep.Scripts = append(keep.Scripts, s)
+			continue
 		}
 		if fsx.Exists {
-			p.Changes = append(p.Changes, Change{Kind: KindScript, Path: fsx.Path, Why: "gosetup's env script", Old: fsx.Content, Exists: true, Mode: fsx.Mode})
+			p.Changes = append(p.Changes, c)
 		}
 	}
 	if st.GoEnv != nil {
-		c, err := undoGoEnv(st.GoEnv)
-		if err != nil {
-			return nil, err
+		listed, err := m.check(st.GoEnv.Path)
+		if err == nil && !listed && st.GoEnv.File != nil && st.GoEnv.File.Created {
+			err = errNotRemovable
 		}
-		if c != nil {
+		refused := err != nil
+		var c *Change
+		if err == nil {
+			c, err = undoGoEnv(st.GoEnv)
+			if err == nil && c != nil {
+				err = p.checkUndoable(*c)
+			}
+		}
+		switch {
+		case err != nil:
+			skip(st.GoEnv.Path, refused, err)
+			keep.GoEnv = st.GoEnv
+		case c != nil:
 			p.Changes = append(p.Changes, *c)
 		}
 	}
-	if err := p.planStrayBlocks(); err != nil {
-		return nil, err
-	}
+	p.planStrayBlocks()
 	p.Registry = st.Registry
-	p.dirs = st.Dirs
+	for _, d := range st.Dirs {
+		if err := m.checkDir(d); err != nil {
+			skip(d, true, err)
+			keep.Dirs = append(keep.Dirs, d)
+			continue
+		}
+		p.dirs = append(p.dirs, d)
+	}
 	if st.Toolchain != "" && !opts.KeepToolchain {
-		if _, err := os.Stat(st.Toolchain); err == nil {
-			if err := checkToolchainDir(st.Toolchain); err != nil {
-				return nil, err
+		if _, err := os.Lstat(st.Toolchain); err == nil {
+			if err := checkToolchain(st.Toolchain); err != nil {
+				skip(st.Toolchain, true, fmt.Errorf("the recorded toolchain directory: %w", err))
+				keep.Toolchain = st.Toolchain
+			} else {
+				p.Toolchain = st.Toolchain
 			}
-			p.Toolchain = st.Toolchain
 		}
 	}
 	if err := p.checkOwners(); err != nil {
@@ -83,15 +145,28 @@ func PlanUninstall(ctx context.Context, opts UninstallOptions) (*Plan, error) {
 	}
 	if opts.KeepToolchain && st.Toolchain != "" {
 		// Keep remembering it, so a later uninstall can still remove it.
-		p.next = &State{Toolchain: st.Toolchain}
+		keep.Toolchain = st.Toolchain
+	}
+	if !keep.Empty() || len(keep.Dirs) > 0 {
+		p.next = keep
 	}
 	return p, ctx.Err()
+}
+
+// checkUndoable fails, before anything is written, for a change uninstall
+// could not make (a read-only file, a directory it cannot write in), so
+// that the entry is skipped and the rest still undone.
+func (p *Plan) checkUndoable(c Change) error {
+	if !c.Changed() {
+		return nil
+	}
+	return checkWritable(c.Path, c.Exists, c.Mode)
 }
 
 // planStrayBlocks finds managed blocks in startup files the state record
 // does not list (the record was lost, or HOME moved) and removes them too,
 // so that uninstall always leaves no gosetup line behind.
-func (p *Plan) planStrayBlocks() error {
+func (p *Plan) planStrayBlocks() {
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
 		seen[c.Path] = true
@@ -111,7 +186,8 @@ func (p *Plan) planStrayBlocks() error {
 		seen[fsx.Path] = true
 		stripped, found, err := RemoveBlock(fsx.Content)
 		if err != nil {
-			return fmt.Errorf("%s: %w", fsx.Path, err)
+			p.Skipped = append(p.Skipped, Skipped{Path: path, Err: err})
+			continue
 		}
 		if !found {
 			continue
@@ -119,7 +195,6 @@ func (p *Plan) planStrayBlocks() error {
 		p.Changes = append(p.Changes, Change{Kind: KindStartup, Path: fsx.Path, Link: fsx.Link, Old: fsx.Content, New: stripped, Exists: true, Mode: fsx.Mode,
 			Why: "gosetup's block removed", Note: "gosetup's block was here without a record of it; only the block is removed"})
 	}
-	return nil
 }
 
 // undoFile plans the undo of one recorded startup file.
@@ -131,7 +206,7 @@ func undoFile(r FileRecord) (*Change, error) {
 	if !fsx.Exists {
 		return nil, nil
 	}
-	c := &Change{Path: fsx.Path, Link: r.Link, Old: fsx.Content, Exists: true, Mode: fsx.Mode}
+	c := &Change{Path: fsx.Path, Link: fsx.Link, Old: fsx.Content, Exists: true, Mode: fsx.Mode}
 	if hashBytes(fsx.Content) == r.Written {
 		if r.Created {
 			c.Why = "created by gosetup: removed"
@@ -233,7 +308,12 @@ func (p *Plan) finishUninstall() error {
 	if p.Toolchain != "" {
 		if err := os.RemoveAll(p.Toolchain); err != nil {
 			// Keep the record of it so that uninstall can be run again.
-			(&State{Toolchain: p.Toolchain}).Save(p.StatePath)
+			next := &State{}
+			if p.next != nil {
+				next = p.next
+			}
+			next.Toolchain = p.Toolchain
+			next.Save(p.StatePath)
 			return fmt.Errorf("settings were restored, but removing the toolchain %s failed: %w; remove it by hand", p.Toolchain, err)
 		}
 	}
