@@ -42,12 +42,17 @@ func readTarget(p string) (fileState, error) {
 			return st, fmt.Errorf("cannot inspect %s (the target of %s): %w", target, p, err)
 		}
 	}
+	// Name the file as the user knows it: the link, then its target.
+	name := st.Path
+	if st.Link != "" {
+		name = fmt.Sprintf("%s (a link to %s)", st.Link, st.Path)
+	}
 	if !fi.Mode().IsRegular() {
-		return st, fmt.Errorf("%s is not a regular file (%s); gosetup only edits regular files: replace it with one or remove it", st.Path, fi.Mode().Type())
+		return st, fmt.Errorf("%s is not a regular file (%s); gosetup only edits regular files: replace it with one or remove it", name, fi.Mode().Type())
 	}
 	b, err := os.ReadFile(st.Path)
 	if err != nil {
-		return st, fmt.Errorf("cannot read %s: %w", st.Path, err)
+		return st, fmt.Errorf("cannot read %s: %w", name, err)
 	}
 	st.Exists, st.Content, st.Mode = true, b, fi.Mode().Perm()
 	return st, nil
