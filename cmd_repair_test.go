@@ -381,3 +381,66 @@ func TestDoctorThirdPartyProxyOnGo1262(t *testing.T) {
 		t.Errorf("%+v\n%s", f, d.dump())
 	}
 }
+
+// TestRepairFishConfig: config.fish puts an old go first with
+// fish_add_path and a stale GOROOT's bin with set -gx PATH inside an if. fish reads gosetup's
+// conf.d file first, so repair must take the entries out of those lines;
+// a fresh real fish then finds gosetup's go, and uninstall gives back
+// config.fish byte for byte.
+func TestRepairFishConfig(t *testing.T) {
+	h := newBrokenHome(t)
+	if _, err := exec.LookPath("fish"); err != nil {
+		if os.Getenv("GOSETUP_TEST_REQUIRE") == "all" {
+			t.Fatal("fish not installed")
+		}
+		t.Skip("fish not installed")
+	}
+	ours := h.fakeGo(".local/share/gosetup/go", "go1.26.3")
+	h.install(filepath.Dir(ours))
+	old := h.fakeGo("old", "go1.20.1")
+	config := "# my fish\nset -gx EDITOR vi\nfish_add_path -g " + old + "\nif status is-interactive\n    set -gx PATH $HOME/go-1.19/bin ~/bin $PATH\nend\n"
+	h.write(".config/fish/config.fish", config)
+	os.MkdirAll(h.path("bin"), 0o755)
+
+	d := h.doctor("shell.fresh", "path.hygiene")
+	f := d.finding(t, "shell.fresh", "fish login finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
+	if !sourceAt(f, h.path(".config/fish/config.fish"), 3) {
+		t.Errorf("want config.fish:3:\n%s", d.dump())
+	}
+	f = d.finding(t, "path.hygiene", h.path("go-1.19/bin")+`" does not exist`)
+	if !sourceAt(f, h.path(".config/fish/config.fish"), 5) {
+		t.Errorf("want config.fish:5:\n%s", d.dump())
+	}
+
+	code, out, stderr := h.gosetup("repair", "--yes")
+	if code != exitOK {
+		t.Fatalf("repair --yes: exit %d\n%s\n%s", code, out, stderr)
+	}
+	want := "# my fish\nset -gx EDITOR vi\nif status is-interactive\n    set -gx PATH ~/bin $PATH\nend\n"
+	if got := h.read(".config/fish/config.fish"); got != want {
+		t.Errorf("config.fish after repair:\n%s", envwriter.UnifiedDiff("want", "got", []byte(want), []byte(got)))
+	}
+	// A fresh real fish, as a new terminal starts it.
+	for _, mode := range []string{"-l", "-i"} {
+		cmd := exec.Command("fish", mode, "-c", "command -v go; string join : $PATH")
+		cmd.Env = []string{"HOME=" + h.home, "PATH=/usr/bin:/bin", "TERM=dumb"}
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("fish %s: %v", mode, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if lines[0] != filepath.Join(ours, "go") || strings.Contains(string(b), "go-1.19") || strings.Contains(string(b), old) {
+			t.Errorf("fish %s after repair: %s", mode, b)
+		}
+	}
+	after := h.doctor("shell.fresh", "path.hygiene")
+	if after.has("shell.fresh", "not gosetup's") || after.has("path.hygiene", "go-1.19") {
+		t.Errorf("after repair:\n%s", after.dump())
+	}
+	if code, out, stderr = h.gosetup("uninstall", "--yes", "--keep-toolchain"); code != exitOK {
+		t.Fatalf("uninstall: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if got := h.read(".config/fish/config.fish"); got != config {
+		t.Errorf("config.fish after uninstall:\n%s", envwriter.UnifiedDiff("before", "after", []byte(config), []byte(got)))
+	}
+}

@@ -55,12 +55,7 @@ func checkShells(ctx context.Context, f *Facts) []Finding {
 			continue // go.found says why
 		}
 		if managedBin != "" && !sameDir(filepath.Dir(v.Go), managedBin, f.GOOS) {
-			src := []Source{f.pathSource(v, filepath.Dir(v.Go)), goSource(v)}
-			out = append(out, Finding{Severity: Fail,
-				Message: fmt.Sprintf("%s finds %s (%s), not gosetup's %s", v.Name, v.Go, orUnknown(v.GoVersion), filepath.Join(managedBin, filepath.Base(v.Go))),
-				Sources: src, Shells: []string{v.Name},
-				Fix:        "run gosetup repair: it puts gosetup's block in every startup file this shell reads and gosetup's go first",
-				Repairable: true, Repair: &RepairHint{Rewrite: true, PathFirst: managedBin, BlocksLast: true}})
+			out = append(out, f.shadowedIn(v, managedBin))
 		}
 	}
 	if len(byGo) > 1 {
@@ -105,4 +100,27 @@ func checkShells(ctx context.Context, f *Facts) []Finding {
 		out = append(out, Finding{Severity: OK, Message: msg, Shells: []string{v.Name}})
 	}
 	return out
+}
+
+// shadowedIn is the finding for a fresh shell whose first go is not
+// gosetup's, with where the directory that holds it got onto PATH.
+func (f *Facts) shadowedIn(v *View, managedBin string) Finding {
+	dir := filepath.Dir(v.Go)
+	at := f.pathSource(v, dir)
+	fd := Finding{Severity: Fail,
+		Message: fmt.Sprintf("%s finds %s (%s), not gosetup's %s", v.Name, v.Go, orUnknown(v.GoVersion), filepath.Join(managedBin, filepath.Base(v.Go))),
+		Sources: []Source{at, goSource(v)}, Shells: []string{v.Name},
+		Fix:        "run gosetup repair: it puts gosetup's block in every startup file this shell reads and gosetup's go first",
+		Repairable: true, Repair: &RepairHint{Rewrite: true, PathFirst: managedBin, BlocksLast: true}}
+	if at.Kind == SourceFile {
+		fd.Message += "; " + at.File + ":" + fmt.Sprint(at.Line) + " puts " + dir + " on PATH"
+	}
+	// fish reads gosetup's conf.d file before config.fish, so no block
+	// can come after a config.fish line that puts another go first: the
+	// entry has to go from that line.
+	if v.Shell == "fish" && at.Kind == SourceFile && !f.owned(at.File) {
+		fd.Fix = "run gosetup repair to take " + dir + " out of the PATH on " + at.File + ":" + fmt.Sprint(at.Line) + " (fish reads that file after gosetup's)"
+		fd.Repair = &RepairHint{DropPath: []string{dir}}
+	}
+	return fd
 }

@@ -108,7 +108,7 @@ func checkParses(text []byte, path, home string, before error) ([]byte, error) {
 func dropPathEntries(path, home string, line int, drop []string) func([]byte) ([]byte, error) {
 	return func(text []byte) ([]byte, error) {
 		if isFish(path) {
-			return nil, fmt.Errorf("line %d: gosetup does not rewrite fish PATH lists; edit it by hand", line)
+			return dropFishPathEntries(text, path, home, line, drop)
 		}
 		as, perr := parseFile(text, path, home)
 		var hits []shellenv.Assignment
@@ -187,4 +187,52 @@ func dropSegments(raw, home string, drop []string) (string, bool) {
 		return "", false
 	}
 	return q + strings.Join(keep, ":") + q, true
+}
+
+// dropFishPathEntries takes the given entries out of the fish commands on
+// line that list PATH word by word (set -gx PATH /old/go/bin $PATH,
+// fish_add_path /old/go/bin): the matching words go, the others stay as
+// written; a command left adding nothing but $PATH itself goes whole.
+func dropFishPathEntries(text []byte, path, home string, line int, drop []string) ([]byte, error) {
+	lists := shellenv.FishPathLists(text, home, line)
+	changed := false
+	// From the end, so the earlier byte ranges stay right.
+	for li := len(lists) - 1; li >= 0; li-- {
+		l := lists[li]
+		var gone []shellenv.FishWord
+		left := 0
+		for _, w := range l.Words {
+			hit := false
+			for _, d := range drop {
+				if w.Literal && !w.Self && (w.Value == d || d != "" && filepath.Clean(w.Value) == filepath.Clean(d)) {
+					hit = true
+				}
+			}
+			switch {
+			case hit:
+				gone = append(gone, w)
+			case !w.Self:
+				left++
+			}
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		changed = true
+		if left == 0 {
+			text = removeOne(text, shellenv.Assignment{File: path, Stmt: l.Cmd, Word: l.Cmd})
+			continue
+		}
+		for i := len(gone) - 1; i >= 0; i-- {
+			s, e := gone[i].Range.Start, gone[i].Range.End
+			for s > 0 && (text[s-1] == ' ' || text[s-1] == '\t') {
+				s--
+			}
+			text = append(text[:s:s], text[e:]...)
+		}
+	}
+	if !changed {
+		return nil, fmt.Errorf("line %d: no fish command there lists %s as a plain PATH entry; edit it by hand", line, strings.Join(quoteAll(drop), ", "))
+	}
+	return text, nil
 }

@@ -61,3 +61,29 @@ func TestDropPathEntries(t *testing.T) {
 		t.Error("an entry the line does not add: no error")
 	}
 }
+
+func TestDropFishPathEntries(t *testing.T) {
+	cases := []struct {
+		name, text string
+		drop       []string
+		want       string
+	}{
+		{"set list", "set -gx PATH /old/go/bin $PATH /opt/x/bin\n", []string{"/old/go/bin"}, "set -gx PATH $PATH /opt/x/bin\n"},
+		{"only self left", "set -gx PATH /old/go/bin $PATH\necho hi\n", []string{"/old/go/bin"}, "echo hi\n"},
+		{"fish_add_path", "fish_add_path -g /old/go/bin\n", []string{"/old/go/bin"}, ""},
+		{"home expanded, quoted", "fish_add_path \"$HOME/gone/bin\" ~/bin\n", []string{"/h/gone/bin"}, "fish_add_path ~/bin\n"},
+		{"inside if", "if status is-login; set -gx PATH /old/go/bin $PATH; end\n", []string{"/old/go/bin"}, "if status is-login; true; end\n"},
+		{"fish_user_paths", "set -U fish_user_paths /old/go/bin /x $fish_user_paths\n", []string{"/old/go/bin"}, "set -U fish_user_paths /x $fish_user_paths\n"},
+	}
+	for _, c := range cases {
+		got, err := dropPathEntries("/h/.config/fish/config.fish", "/h", 1, c.drop)([]byte(c.text))
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s: got %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	for _, text := range []string{"set -l PATH /old/go/bin $PATH\n", "set -gx PATH $GOROOT/bin $PATH\n", "set -gx PATH /other $PATH\n"} {
+		if got, err := dropPathEntries("/h/.config/fish/config.fish", "/h", 1, []string{"/old/go/bin"})([]byte(text)); err == nil {
+			t.Errorf("%q: got %q, want an error", text, got)
+		}
+	}
+}

@@ -525,3 +525,77 @@ func fishUnescape(s string) string {
 	}
 	return b.String()
 }
+
+// FishWord is one word of a fish command that lists PATH entries.
+type FishWord struct {
+	// Value is the word unquoted, with $HOME and ~ expanded.
+	Value string
+	Range Range
+	// Self is true for $PATH (or $fish_user_paths) itself: the old list.
+	Self bool
+	// Literal is false when the word has another expansion, so Value is
+	// not what fish would compute.
+	Literal bool
+}
+
+// FishPathList is a fish command on a line that sets PATH from a list of
+// words: set [flags] PATH|fish_user_paths WORD..., or fish_add_path
+// [flags] DIR...
+type FishPathList struct {
+	// Cmd is the whole command, as Assignment.Stmt has it.
+	Cmd   Range
+	Words []FishWord
+}
+
+// FishPathLists finds the commands on line of a fish file that list PATH
+// entries word by word, so that an edit can take one entry out and keep
+// the rest as written. It tokenizes as ParseFish does.
+func FishPathLists(text []byte, home string, line int) []FishPathList {
+	var out []FishPathList
+	for _, c := range fishCommands(text, home) {
+		if c.line != line || len(c.toks) == 0 {
+			continue
+		}
+		var words []fishTok
+		switch c.toks[0].val {
+		case "set":
+			args := c.toks[1:]
+			i := 0
+			for ; i < len(args); i++ {
+				t := args[i].val
+				if t == "--" {
+					i++
+					break
+				}
+				if !strings.HasPrefix(t, "-") || t == "-" {
+					break
+				}
+				if strings.ContainsAny(strings.TrimLeft(t, "-"), "elqnfS") && !strings.HasPrefix(t, "--") ||
+					t == "--erase" || t == "--local" || t == "--query" || t == "--names" || t == "--function" || t == "--show" {
+					words = nil
+					i = len(args)
+					break
+				}
+			}
+			if i < len(args) && (args[i].val == "PATH" || args[i].val == "fish_user_paths") {
+				words = args[i+1:]
+			}
+		case "fish_add_path":
+			for _, t := range c.toks[1:] {
+				if !strings.HasPrefix(t.val, "-") {
+					words = append(words, t)
+				}
+			}
+		}
+		if len(words) == 0 {
+			continue
+		}
+		l := FishPathList{Cmd: Range{c.start, c.end}}
+		for _, t := range words {
+			self := t.val == pathMark || t.val == "$fish_user_paths"
+			l.Words = append(l.Words, FishWord{Value: t.val, Range: Range{t.start, t.end}, Self: self, Literal: t.literal || self})
+		}
+		out = append(out, l)
+	}
+	return out
+}
