@@ -263,11 +263,11 @@ func TestRepairOldGoEarlierOnPath(t *testing.T) {
 	line := strings.Count(before[".bashrc"], "\n")
 
 	d := h.doctor()
-	f := d.finding(t, "shell.fresh", "bash interactive finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
+	f := d.finding(t, "path.go-shadowed", "bash interactive finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
 	if !sourceAt(f, h.path(".bashrc"), line) {
 		t.Errorf("want ~/.bashrc:%d:\n%s", line, d.dump())
 	}
-	h.repairAndUninstall(before, [2]string{"shell.fresh", "not gosetup's"})
+	h.repairAndUninstall(before, [2]string{"path.go-shadowed", "not gosetup's"})
 }
 
 // snapshotWith refreshes the named files of a snapshot.
@@ -402,8 +402,8 @@ func TestRepairFishConfig(t *testing.T) {
 	h.write(".config/fish/config.fish", config)
 	os.MkdirAll(h.path("bin"), 0o755)
 
-	d := h.doctor("shell.fresh", "path.hygiene")
-	f := d.finding(t, "shell.fresh", "fish login finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
+	d := h.doctor("path.go-shadowed", "path.hygiene")
+	f := d.finding(t, "path.go-shadowed", "fish login finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
 	if !sourceAt(f, h.path(".config/fish/config.fish"), 3) {
 		t.Errorf("want config.fish:3:\n%s", d.dump())
 	}
@@ -433,8 +433,8 @@ func TestRepairFishConfig(t *testing.T) {
 			t.Errorf("fish %s after repair: %s", mode, b)
 		}
 	}
-	after := h.doctor("shell.fresh", "path.hygiene")
-	if after.has("shell.fresh", "not gosetup's") || after.has("path.hygiene", "go-1.19") {
+	after := h.doctor("path.go-shadowed", "path.hygiene")
+	if after.has("path.go-shadowed", "not gosetup's") || after.has("path.hygiene", "go-1.19") {
 		t.Errorf("after repair:\n%s", after.dump())
 	}
 	if code, out, stderr = h.gosetup("uninstall", "--yes", "--keep-toolchain"); code != exitOK {

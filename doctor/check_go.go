@@ -103,6 +103,10 @@ func (f *Facts) whyNoGo(v *View) Finding {
 // checkGoShadowed: the first go on PATH versus gosetup's and the newest.
 func checkGoShadowed(ctx context.Context, f *Facts) []Finding {
 	if len(f.Gos) == 0 {
+		// gosetup's own PATH has none, but a fresh shell's may.
+		if out := f.shadowedPerShell(nil, GoInstall{}); len(out) > 0 {
+			return out
+		}
 		return []Finding{ok("no go on PATH (see go.found)")}
 	}
 	first := f.Gos[0]
@@ -154,6 +158,7 @@ func checkGoShadowed(ctx context.Context, f *Facts) []Finding {
 		}
 		out = append(out, fd)
 	}
+	out = append(out, f.shadowedPerShell(managed, newest)...)
 	if len(out) == 0 {
 		msg := "the first go on PATH is " + first.Path + " (" + orUnknown(first.Version) + ")"
 		if first.GOROOT != "" {
@@ -175,4 +180,39 @@ func orUnknown(v string) string {
 		return "version unknown"
 	}
 	return v
+}
+
+// shadowedPerShell is path.go-shadowed for the PATH each fresh shell ends
+// up with, which is what the user gets in a new terminal and may differ
+// from gosetup's own: per shell, the first go when it is not gosetup's
+// (or, without one, older than the newest on PATH), with the startup-file
+// line that put its directory on PATH.
+func (f *Facts) shadowedPerShell(managed *GoInstall, newest GoInstall) []Finding {
+	managedBin := ""
+	if managed != nil {
+		managedBin = managed.Dir
+	} else if t := f.toolchainDir(); t != "" {
+		managedBin = filepath.Join(t, "bin")
+	}
+	var out []Finding
+	for _, v := range f.Views[1:] {
+		if v.Err != "" || v.Go == "" || !filepath.IsAbs(v.Go) {
+			continue // shell.fresh and go.found say why
+		}
+		switch {
+		case managedBin != "":
+			if !sameDir(filepath.Dir(v.Go), managedBin, f.GOOS) {
+				out = append(out, f.shadowedIn(v, managedBin))
+			}
+		case version.IsValid(v.GoVersion) && version.IsValid(newest.Version) && version.Compare(newest.Version, v.GoVersion) > 0 && !sameDir(filepath.Dir(v.Go), newest.Dir, f.GOOS):
+			at := f.pathSource(v, filepath.Dir(v.Go))
+			msg := fmt.Sprintf("%s finds %s (%s) first, older than %s (%s)", v.Name, v.Go, v.GoVersion, newest.Path, newest.Version)
+			if at.Kind == SourceFile {
+				msg += "; " + at.File + ":" + fmt.Sprint(at.Line) + " puts " + filepath.Dir(v.Go) + " on PATH"
+			}
+			out = append(out, Finding{Severity: Warn, Message: msg, Sources: []Source{at, goSource(v)}, Shells: []string{v.Name},
+				Fix: "put " + newest.Dir + " first on PATH, or remove the old Go"})
+		}
+	}
+	return out
 }

@@ -54,9 +54,6 @@ func checkShells(ctx context.Context, f *Facts) []Finding {
 		if v.Go == "" {
 			continue // go.found says why
 		}
-		if managedBin != "" && !sameDir(filepath.Dir(v.Go), managedBin, f.GOOS) {
-			out = append(out, f.shadowedIn(v, managedBin))
-		}
 	}
 	if len(byGo) > 1 {
 		var parts []string

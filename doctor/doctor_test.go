@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -316,5 +317,38 @@ func TestFakeGoIsExecutable(t *testing.T) {
 	bin := w.fakeGo("go", "go1.26.3")
 	if fi, err := os.Stat(filepath.Join(bin, "go")); err != nil || fi.Mode()&0o111 == 0 {
 		t.Fatal(err)
+	}
+}
+
+// TestGoShadowedPerShell: gosetup's own PATH finds the right go, but the
+// PATH a fresh shell ends up with does not; path.go-shadowed says so per
+// shell, with the startup-file line that put the other go's directory on
+// PATH.
+func TestGoShadowedPerShell(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	w := newWorld(t)
+	old := w.fakeGo("old", "go1.20.1")
+	ours := w.fakeGo(".local/go", "go1.26.3")
+	w.setPath(ours, "/usr/bin", "/bin")
+	w.write(".bashrc", "# rc\nif [ -d ~/old ]; then PATH=$HOME/old/bin:$PATH; fi\n")
+
+	// No gosetup toolchain: the newest go is the intended one.
+	rep := w.run(Options{Shells: FreshShells()}, "path.go-shadowed")
+	f := must(t, rep, "path.go-shadowed", Warn, "bash interactive finds "+filepath.Join(old, "go")+" (go1.20.1) first, older than "+filepath.Join(ours, "go"))
+	if !strings.Contains(f.Message, filepath.Join(w.home, ".bashrc")+":2 puts "+old) || !hasSource(f, SourceFile, filepath.Join(w.home, ".bashrc"), 2) {
+		t.Errorf("want ~/.bashrc:2 named:\n%s", dump(rep))
+	}
+
+	// gosetup's toolchain: the shell's go is not it, a fail.
+	w.manage(filepath.Dir(ours))
+	rep = w.run(Options{Shells: FreshShells()}, "path.go-shadowed")
+	f = must(t, rep, "path.go-shadowed", Fail, "bash interactive finds "+filepath.Join(old, "go")+" (go1.20.1), not gosetup's")
+	if !hasSource(f, SourceFile, filepath.Join(w.home, ".bashrc"), 2) || f.Repair == nil || f.Repair.PathFirst != ours || !f.Repair.BlocksLast {
+		t.Errorf("want ~/.bashrc:2 and a block-last repair: %+v\n%s", f.Repair, dump(rep))
+	}
+	if len(find(rep, "path.go-shadowed", OK)) != 0 {
+		t.Errorf("an ok next to the fail:\n%s", dump(rep))
 	}
 }
