@@ -105,6 +105,9 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		for _, c := range plan.Changed() {
 			fmt.Fprintf(a.stdout, "  %s  (%s)\n", c.Display(), c.Why)
 		}
+		for _, r := range plan.RegistryEdits {
+			fmt.Fprintf(a.stdout, "  HKCU\\Environment\\%s  (its prior type and text are recorded)\n", r.Name)
+		}
 		fmt.Fprintln(a.stdout, "undo everything gosetup changed, these lines included: gosetup uninstall")
 	}
 	fmt.Fprintln(a.stderr, "checking again in fresh shells…")
@@ -133,6 +136,36 @@ func printDiffs(w io.Writer, p *envwriter.Plan) {
 	for _, r := range p.Registry {
 		fmt.Fprintf(w, "registry HKCU\\Environment\\%s: %s -> %s\n", r.Name, r.PriorData, r.Data)
 	}
+	for _, r := range p.RegistryEdits {
+		fmt.Fprint(w, registryDiff(r))
+	}
+}
+
+// registryDiff shows an exact registry write as a diff of its entries, one
+// a line (a Path is a ';' list), with the value's type in the names.
+func registryDiff(r envwriter.RegistryRecord) string {
+	typeName := func(t uint32) string {
+		if t == envwriter.RegExpandSZ {
+			return "REG_EXPAND_SZ"
+		}
+		return "REG_SZ"
+	}
+	lines := func(s string) []byte {
+		if s == "" {
+			return nil
+		}
+		return []byte(strings.Join(envwriter.SplitWinPath(s), "\n") + "\n")
+	}
+	name := `HKCU\Environment\` + r.Name
+	oldName, old := "(not set)", []byte(nil)
+	if r.PriorExists {
+		oldName, old = name+" ("+typeName(r.PriorType)+")", lines(r.PriorData)
+	}
+	d := envwriter.UnifiedDiff(oldName, name+" ("+typeName(r.Type)+")", old, lines(r.Data))
+	if d == "" && r.PriorType != r.Type {
+		d = fmt.Sprintf("--- %s\n+++ %s\n(entries unchanged)\n", oldName, name+" ("+typeName(r.Type)+")")
+	}
+	return d
 }
 
 func askYes(a *app, in *bufio.Reader, q string) (bool, error) {

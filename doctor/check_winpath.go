@@ -71,9 +71,10 @@ func checkWinPathType(ctx context.Context, f *Facts) []Finding {
 			return []Finding{ok("the user Path is REG_SZ and holds no %VAR% entry")}
 		}
 		return []Finding{{Severity: Fail,
-			Message: fmt.Sprintf("the user Path is stored as REG_SZ, so its entries with %%VAR%% (%s) are not expanded and name no directory", strings.Join(vars, ", ")),
-			Sources: []Source{regSource(w.User, "REG_SZ")},
-			Fix:     "open System Properties > Environment Variables, edit your Path and save it: Windows stores it as REG_EXPAND_SZ again"}}
+			Message:    fmt.Sprintf("the user Path is stored as REG_SZ, so its entries with %%VAR%% (%s) are not expanded and name no directory", strings.Join(vars, ", ")),
+			Sources:    []Source{regSource(w.User, "REG_SZ")},
+			Fix:        "run gosetup repair to store it as REG_EXPAND_SZ, its text unchanged",
+			Repairable: true, Repair: &RepairHint{WinPath: true}}}
 	})
 }
 
@@ -145,15 +146,17 @@ func checkWinPathDuplicates(ctx context.Context, f *Facts) []Finding {
 		var out []Finding
 		if len(dups) > 0 {
 			out = append(out, Finding{Severity: Warn,
-				Message: "entries in both the user and the system Path: " + strings.Join(dups, ", "),
-				Sources: []Source{regSource(w.User, ""), regSource(w.System, "")},
-				Fix:     "remove them from your user Path (the system Path comes first anyway)"})
+				Message:    "entries in both the user and the system Path: " + strings.Join(dups, ", "),
+				Sources:    []Source{regSource(w.User, ""), regSource(w.System, "")},
+				Fix:        "run gosetup repair to remove them from your user Path (the system Path comes first anyway)",
+				Repairable: true, Repair: &RepairHint{WinPath: true}})
 		}
 		if len(inUser) > 0 {
 			out = append(out, Finding{Severity: Warn,
-				Message: "entries listed twice in the user Path: " + strings.Join(inUser, ", "),
-				Sources: []Source{regSource(w.User, "")},
-				Fix:     "remove the later copies from your user Path"})
+				Message:    "entries listed twice in the user Path: " + strings.Join(inUser, ", "),
+				Sources:    []Source{regSource(w.User, "")},
+				Fix:        "run gosetup repair to remove the later copies from your user Path",
+				Repairable: true, Repair: &RepairHint{WinPath: true}})
 		}
 		if len(out) == 0 {
 			out = append(out, ok("no entry is in both the user and the system Path"))
@@ -188,5 +191,37 @@ func checkWinSystemGo(ctx context.Context, f *Facts) []Finding {
 			Message: fmt.Sprintf("a Go in the system Path (%s) comes before the user Path, so it wins over %s", strings.Join(sysGo, ", "), shadowed[0]),
 			Sources: []Source{regSource(w.System, sysGo[0])},
 			Fix:     "uninstall that Go (Settings > Apps, \"Go Programming Language\"), or as an administrator remove " + sysGo[0] + " from the system Path"}}
+	})
+}
+
+func checkWinPathEntries(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		x := f.winPathFix()
+		var out []Finding
+		if x != nil {
+			var dead []string
+			lookup := w.Expand
+			for _, s := range x.Dropped {
+				if winDead(s, x.Expand, lookup) {
+					dead = append(dead, s)
+				}
+			}
+			if len(dead) > 0 {
+				out = append(out, Finding{Severity: Warn,
+					Message: "user Path entries that name no directory: " + strings.Join(dead, ", "),
+					Sources: []Source{regSource(w.User, "")}, Fix: "run gosetup repair to remove them",
+					Repairable: true, Repair: &RepairHint{WinPath: true}})
+			}
+			if len(x.First) > 0 {
+				out = append(out, Finding{Severity: Warn,
+					Message: "gosetup's directories (" + strings.Join(x.First, ", ") + ") are not first in the user Path",
+					Sources: []Source{regSource(w.User, "")}, Fix: "run gosetup repair to put them first",
+					Repairable: true, Repair: &RepairHint{WinPath: true}})
+			}
+		}
+		if len(out) == 0 {
+			out = append(out, ok("every user Path entry names a directory, and gosetup's come first"))
+		}
+		return out
 	})
 }

@@ -226,6 +226,7 @@ func Checks() []Check {
 		{ID: "windows.path-type", Summary: "Windows: a user Path holding %VAR% is REG_EXPAND_SZ", run: checkWinPathType},
 		{ID: "windows.path-length", Summary: "Windows: the Path fits what cmd.exe accepts", run: checkWinPathLength},
 		{ID: "windows.path-duplicates", Summary: "Windows: no entry is in both the user and the system Path", run: checkWinPathDuplicates},
+		{ID: "windows.path-entries", Summary: "Windows: every user Path entry names a directory, and gosetup's come first", run: checkWinPathEntries},
 		{ID: "windows.system-go", Summary: "Windows: no Go in the system Path comes before the user Path", run: checkWinSystemGo},
 		{ID: "macos.path-helper", Summary: "macOS: path_helper in /etc/zprofile does not reorder a PATH set in ~/.zshenv", run: checkPathHelper},
 	}

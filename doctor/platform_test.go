@@ -20,7 +20,7 @@ func TestWinPathREGSZWithVars(t *testing.T) {
 	user := WinValue{Key: `HKCU\Environment\Path`, Exists: true, Expand: false, Data: `%USERPROFILE%\go\bin;C:\tools`}
 	rep := winRun(t, user, WinValue{}, map[string]string{"USERPROFILE": `C:\Users\u`}, "windows.path-type")
 	f := must(t, rep, "windows.path-type", Fail, `%USERPROFILE%\go\bin`)
-	if f.Repairable || !hasSource(f, SourceRegistry, `HKCU\Environment\Path`, 0) {
+	if !f.Repairable || !hasSource(f, SourceRegistry, `HKCU\Environment\Path`, 0) {
 		t.Errorf("%+v", f)
 	}
 	user.Expand = true
@@ -85,5 +85,37 @@ func TestPathHelperLogic(t *testing.T) {
 	rep, _ = runWith(t, Options{Env: e, Checks: []string{"macos.path-helper"}, Offline: true, ZProfile: zp})
 	if len(rep.Findings) != 0 {
 		t.Errorf("findings on linux:\n%s", dump(rep))
+	}
+}
+
+// TestWinPathRepairAction: repair's user Path keeps the text of each live
+// entry, turns the type to REG_EXPAND_SZ, puts gosetup's directory first
+// and drops duplicates (of itself, or of the system Path) and empty entries.
+func TestWinPathRepairAction(t *testing.T) {
+	ours := filepath.Join(`C:\Gosetup`, "bin") // as the state record has it on this OS
+	user := WinValue{Key: `HKCU\Environment\Path`, Exists: true, Expand: false,
+		Data: `%USERPROFILE%\go\bin;C:\tools;;` + ours + `;c:\TOOLS\;%SystemRoot%\system32`}
+	sys := WinValue{Key: "s", Exists: true, Expand: true, Data: `C:\Windows\System32;C:\Windows`}
+	w := newWorld(t)
+	w.manage(`C:\Gosetup`)
+	vars := map[string]string{"USERPROFILE": `C:\Users\u`, "SystemRoot": `C:\Windows`}
+	paths := &WinPaths{User: user, System: sys, Expand: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	rep := w.run(Options{WinPaths: func() (*WinPaths, error) { return paths, nil }}, "windows")
+	must(t, rep, "windows.path-entries", Warn, "gosetup's directories ("+ours+") are not first")
+	var acts []*Action
+	for _, a := range Actions(rep) {
+		if a.WinPath != nil {
+			acts = append(acts, a)
+		}
+	}
+	if len(acts) != 1 {
+		t.Fatalf("want one Path action, got %d:\n%s", len(acts), dump(rep))
+	}
+	x := acts[0].WinPath
+	if want := ours + `;%USERPROFILE%\go\bin;C:\tools`; x.Data != want || !x.Expand || x.PriorExpand || x.PriorData != user.Data {
+		t.Errorf("fix = %+v, want data %s as REG_EXPAND_SZ", x, want)
+	}
+	if !strings.Contains(acts[0].Title, "REG_EXPAND_SZ") || !strings.Contains(acts[0].Title, `"c:\TOOLS\"`) {
+		t.Errorf("title %q", acts[0].Title)
 	}
 }

@@ -28,6 +28,8 @@ type Action struct {
 	Rewrite   bool
 	// Edits change lines outside gosetup's blocks.
 	Edits []envwriter.FileEdit
+	// WinPath rewrites the Windows user Path in HKCU\Environment.
+	WinPath *WinPathFix
 	// Choice, when set, asks which value of a setting to keep; Choose
 	// turns the answer into Edits.
 	Choice *Choice
@@ -102,6 +104,10 @@ func Actions(rep *Report) []*Action {
 		}
 		h := fd.Repair
 		switch {
+		case h.WinPath:
+			if a := f.winPathAction(context.Background(), fd.Check); a != nil {
+				add("winpath", a, fd.Message)
+			}
 		case fd.Check == "env.shadowed":
 			name := strings.SplitN(fd.Message, "=", 2)[0]
 			if strings.Contains(fd.Message, " is set more than once") {
@@ -264,7 +270,15 @@ func PlanRepair(ctx context.Context, env envwriter.Env, actions []*Action) (*env
 	path := managed
 	touched := false
 	var edits []envwriter.FileEdit
+	var reg []envwriter.RegistryRecord
 	for _, a := range actions {
+		if a.WinPath != nil {
+			rec, err := planWinPath(a.WinPath)
+			if err != nil {
+				return nil, err
+			}
+			reg = append(reg, rec)
+		}
 		if a.Manual != "" && len(a.Edits) == 0 {
 			continue
 		}
@@ -289,8 +303,13 @@ func PlanRepair(ctx context.Context, env envwriter.Env, actions []*Action) (*env
 			return nil, err
 		}
 	}
-	if base == nil && len(edits) == 0 {
+	if base == nil && len(edits) == 0 && len(reg) == 0 {
 		return nil, nil
 	}
-	return envwriter.PlanEdits(ctx, env, base, edits)
+	p, err := envwriter.PlanEdits(ctx, env, base, edits)
+	if err != nil {
+		return nil, err
+	}
+	p.AddRegistryEdits(reg...)
+	return p, nil
 }

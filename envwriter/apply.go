@@ -100,7 +100,7 @@ func (p *Plan) apply(ctx context.Context) error {
 		}
 		done = append(done, c)
 	}
-	if len(p.Registry) > 0 || len(p.RegistryRevert) > 0 {
+	if len(p.Registry) > 0 || len(p.RegistryRevert) > 0 || len(p.RegistryEdits) > 0 {
 		if err := p.applyRegistry(); err != nil {
 			return undo(err)
 		}
@@ -124,10 +124,16 @@ func (p *Plan) applyRegistry() error {
 	if p.Scope == ScopeShell {
 		reg = p.Settings
 	}
+	// Repair's exact writes first: gosetup's own Path write below then
+	// starts from the repaired value (and finds its directories first).
+	edits, err := ApplyRegistryEdits(p.RegistryEdits)
+	if err != nil {
+		return fmt.Errorf("writing HKCU\\Environment: %w", err)
+	}
 	var recs []RegistryRecord
 	if len(p.Registry) > 0 {
-		var err error
 		if recs, err = ApplyRegistry(reg); err != nil {
+			restoreRegistryEdits(edits)
 			return fmt.Errorf("writing HKCU\\Environment: %w", err)
 		}
 	}
@@ -136,12 +142,15 @@ func (p *Plan) applyRegistry() error {
 		// gosetup wrote would shadow it, so they go back to what they were.
 		if err := RevertRegistry(p.RegistryRevert); err != nil {
 			RevertRegistry(recs)
+			restoreRegistryEdits(edits)
 			return fmt.Errorf("restoring HKCU\\Environment values now kept in the Go env file: %w", err)
 		}
 	}
+	p.next.MergeRegistryEdits(edits)
 	p.next.MergeRegistry(recs)
 	if err := p.next.Save(p.StatePath); err != nil {
 		RevertRegistry(recs)
+		restoreRegistryEdits(edits)
 		return err
 	}
 	return nil
@@ -212,4 +221,12 @@ func readRaw(path string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return b, true, nil
+}
+
+// restoreRegistryEdits puts back what repair's exact writes replaced,
+// after a later step of the same apply failed.
+func restoreRegistryEdits(edits []RegistryRecord) {
+	if len(edits) > 0 {
+		RevertRegistry(edits)
+	}
 }

@@ -252,3 +252,19 @@ func MoveBlockToEnd(text []byte) ([]byte, error) {
 	}
 	return UpsertBlock(rest, body)
 }
+
+// AddRegistryEdits adds exact registry writes (from PlanRegistryValue) to
+// p, kept when Apply has to plan again under the lock.
+func (p *Plan) AddRegistryEdits(recs ...RegistryRecord) {
+	p.RegistryEdits = append(p.RegistryEdits, recs...)
+	if again := p.replan; again != nil {
+		p.replan = func(ctx context.Context) (*Plan, error) {
+			q, err := again(ctx)
+			if err != nil {
+				return nil, err
+			}
+			q.AddRegistryEdits(recs...)
+			return q, nil
+		}
+	}
+}

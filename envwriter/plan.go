@@ -101,6 +101,10 @@ type Plan struct {
 	// that this run moves to the Go env file (--scope goenv), and so
 	// restores, since the environment would shadow the Go env file.
 	RegistryRevert []RegistryRecord
+	// RegistryEdits are exact writes repair planned from the values it
+	// read (a user Path fixed in type and entries): each record's prior
+	// is checked again before writing, and kept for uninstall.
+	RegistryEdits []RegistryRecord
 	// Toolchain is the toolchain directory uninstall removes.
 	Toolchain string
 	// Skipped are the recorded entries uninstall leaves as they are (and
@@ -141,7 +145,7 @@ func (p *Plan) Changed() []Change {
 
 // Empty reports whether applying p would change nothing at all.
 func (p *Plan) Empty() bool {
-	return len(p.Changed()) == 0 && len(p.Registry) == 0 && len(p.RegistryRevert) == 0 && p.Toolchain == "" && (!p.uninstall || p.next != nil)
+	return len(p.Changed()) == 0 && len(p.Registry) == 0 && len(p.RegistryRevert) == 0 && len(p.RegistryEdits) == 0 && p.Toolchain == "" && (!p.uninstall || p.next != nil)
 }
 
 // mergeSettings lays the non-empty values of add over base; a non-empty

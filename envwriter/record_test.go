@@ -118,3 +118,23 @@ func TestUninstallRemovesOnlyAGoToolchain(t *testing.T) {
 		t.Error("the toolchain was not removed")
 	}
 }
+
+// TestMergeRegistryEdits: a repair of a value gosetup wrote, still as it
+// wrote it, keeps the oldest prior (uninstall goes back to before
+// gosetup); when the user changed it in between, their value becomes the
+// prior, so uninstall does not undo their change.
+func TestMergeRegistryEdits(t *testing.T) {
+	st := &State{Registry: []RegistryRecord{{Name: "Path", PriorExists: true, PriorType: RegSZ, PriorData: `C:\a`, Type: RegSZ, Data: `C:\go\bin;C:\a`, Added: []string{`C:\go\bin`}}}}
+	st.MergeRegistryEdits([]RegistryRecord{{Name: "PATH", PriorExists: true, PriorType: RegSZ, PriorData: `C:\go\bin;C:\a`, Type: RegExpandSZ, Data: `C:\go\bin`}})
+	if r := st.Registry[0]; len(st.Registry) != 1 || r.PriorData != `C:\a` || r.PriorType != RegSZ || r.Type != RegExpandSZ || r.Data != `C:\go\bin` {
+		t.Errorf("chained: %+v", st.Registry)
+	}
+	st.MergeRegistryEdits([]RegistryRecord{{Name: "Path", PriorExists: true, PriorType: RegExpandSZ, PriorData: `C:\go\bin;C:\mine`, Type: RegExpandSZ, Data: `C:\go\bin;C:\mine2`}})
+	if r := st.Registry[0]; len(st.Registry) != 1 || r.PriorData != `C:\go\bin;C:\mine` || r.Data != `C:\go\bin;C:\mine2` {
+		t.Errorf("changed in between: %+v", st.Registry)
+	}
+	st.MergeRegistryEdits([]RegistryRecord{{Name: "GOPROXY", Type: RegSZ, Data: "x"}})
+	if len(st.Registry) != 2 {
+		t.Errorf("new name: %+v", st.Registry)
+	}
+}

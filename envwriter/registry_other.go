@@ -28,3 +28,16 @@ func RevertRegistry(recs []RegistryRecord) error {
 // that comes before the user's, and the shell env scripts put gosetup's
 // directories first at run time.
 func SystemPathGo(dirs []string) ([]string, error) { return nil, nil }
+
+// PlanRegistryValue is only available on Windows; see registry_windows.go.
+func PlanRegistryValue(name string, typ uint32, data string) (RegistryRecord, error) {
+	return RegistryRecord{}, errNoRegistry
+}
+
+// ApplyRegistryEdits is only available on Windows; see registry_windows.go.
+func ApplyRegistryEdits(recs []RegistryRecord) ([]RegistryRecord, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	return nil, errNoRegistry
+}

@@ -394,3 +394,71 @@ func SystemPathGo(dirs []string) ([]string, error) {
 		return err == nil && fi.Mode().IsRegular()
 	}), nil
 }
+
+// PlanRegistryValue reads name in HKCU\Environment and returns the record
+// of writing it as typ with data: what it holds now is the prior that
+// uninstall restores, type and bytes. Nothing is written.
+func PlanRegistryValue(name string, typ uint32, data string) (RegistryRecord, error) {
+	if strings.Contains(data, "\x00") {
+		return RegistryRecord{}, fmt.Errorf("%s contains a NUL character, which a registry string cannot hold", name)
+	}
+	k, err := registry.OpenKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE)
+	var cur regValue
+	switch {
+	case errors.Is(err, registry.ErrNotExist):
+	case err != nil:
+		return RegistryRecord{}, fmt.Errorf(`opening HKCU\%s: %w`, envKeyPath, err)
+	default:
+		defer k.Close()
+		if cur, err = readRegValue(&k, name); err != nil {
+			return RegistryRecord{}, err
+		}
+	}
+	return newRegistryRecord(name, cur, typ, data, nil), nil
+}
+
+// ErrRegistryChanged is returned when a value repair planned to rewrite
+// no longer holds what it read.
+var ErrRegistryChanged = errors.New("changed since it was read")
+
+// ApplyRegistryEdits writes each record's type and data exactly, after
+// checking that the value still holds the record's prior (type and
+// bytes), so that an edit made from a stale reading writes nothing. A
+// failed write puts back the ones already made. It broadcasts
+// WM_SETTINGCHANGE and returns the records written.
+func ApplyRegistryEdits(recs []RegistryRecord) ([]RegistryRecord, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE|registry.SET_VALUE)
+	if err != nil {
+		return nil, fmt.Errorf(`opening HKCU\%s for writing: %w`, envKeyPath, err)
+	}
+	defer k.Close()
+	for i, r := range recs {
+		cur, err := readRegValue(&k, r.Name)
+		if err == nil && !priorHolds(cur, r) {
+			err = fmt.Errorf(`HKCU\%s\%s %w; nothing was changed`, envKeyPath, r.Name, ErrRegistryChanged)
+		}
+		if err == nil {
+			err = setRegValue(k, r.Name, r.Type, regStringBytes(r.Data))
+		}
+		if err != nil {
+			if rerr := restorePrior(k, recs[:i]); rerr != nil {
+				return nil, fmt.Errorf("%w; and restoring the values already written failed too (%v): check HKCU\\Environment by hand", err, rerr)
+			}
+			return nil, err
+		}
+	}
+	_ = broadcastEnvironmentChange() // see ApplyRegistry
+	return recs, nil
+}
+
+// priorHolds reports whether cur is still r's prior.
+func priorHolds(cur regValue, r RegistryRecord) bool {
+	if !r.PriorExists || !cur.exists {
+		return r.PriorExists == cur.exists
+	}
+	raw, err := decodePrior(r.PriorData)
+	return err == nil && cur.typ == r.PriorType && bytes.Equal(cur.raw, raw)
+}

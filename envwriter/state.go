@@ -348,3 +348,29 @@ func (s *State) MergeRegistry(recs []RegistryRecord) {
 		}
 	}
 }
+
+// MergeRegistryEdits records repair's exact writes. When gosetup wrote the
+// value before and it still held what gosetup wrote until this edit, the
+// oldest prior stays (uninstall goes back to before gosetup's first
+// write); when someone changed it in between, the edit's prior replaces
+// it, so that uninstall does not undo their change.
+func (s *State) MergeRegistryEdits(recs []RegistryRecord) {
+	for _, r := range recs {
+		found := false
+		for i := range s.Registry {
+			old := &s.Registry[i]
+			if !strings.EqualFold(old.Name, r.Name) {
+				continue
+			}
+			found = true
+			if r.PriorExists && r.PriorType == old.Type && r.PriorData == old.Data {
+				old.Type, old.Data = r.Type, r.Data
+			} else {
+				*old = r
+			}
+		}
+		if !found {
+			s.Registry = append(s.Registry, r)
+		}
+	}
+}

@@ -49,3 +49,9 @@ func GoDirsOutside(v string, dirs []string, lookup func(string) (string, bool), 
 func ExpandWinVarsWith(s string, lookup func(string) (string, bool)) string {
 	return expandWinVars(s, lookup)
 }
+
+// The registry string types a Path is stored as.
+const (
+	RegSZ       uint32 = 1 // REG_SZ: %VAR% is not expanded
+	RegExpandSZ uint32 = 2 // REG_EXPAND_SZ
+)

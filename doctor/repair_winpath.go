@@ -1,0 +1,173 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gosetup/gosetup/envwriter"
+)
+
+// WinPathFix is the user Path (HKCU\Environment\Path) as repair leaves it:
+// REG_EXPAND_SZ when it holds %VAR% entries, gosetup's directories first,
+// without duplicates (within it, or of the system Path, which comes first
+// anyway) and without entries that name no directory. The rest keeps its
+// order and its text as written.
+type WinPathFix struct {
+	Data   string
+	Expand bool
+	// Prior is the value it was computed from; repair writes nothing
+	// when the registry no longer holds it.
+	PriorExists, PriorExpand bool
+	PriorData                string
+	// Dropped are the entries taken out; First the ones put first.
+	Dropped []string
+	First   []string
+}
+
+// winPathFix computes the repaired user Path, nil when nothing changes.
+func (f *Facts) winPathFix() *WinPathFix {
+	w, err := f.winPaths()
+	if err != nil || w == nil || !w.User.Exists && len(f.managedDirs()) == 0 {
+		return nil
+	}
+	lookup := w.Expand
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	segs := envwriter.SplitWinPath(w.User.Data)
+	expand := w.User.Expand || !w.User.Exists
+	for _, s := range segs {
+		if strings.Count(s, "%") >= 2 {
+			expand = true
+		}
+	}
+	key := func(s string) string {
+		if !expand {
+			return envwriter.WinPathKey(s, nil)
+		}
+		return envwriter.WinPathKey(s, lookup)
+	}
+	sys := map[string]bool{}
+	for _, s := range envwriter.SplitWinPath(w.System.Data) {
+		if k := winKey(s, w.System, lookup); k != "" {
+			sys[k] = true
+		}
+	}
+	fix := &WinPathFix{Expand: expand, PriorExists: w.User.Exists, PriorExpand: w.User.Expand, PriorData: w.User.Data}
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range f.managedDirs() {
+		if k := key(d); k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	for _, s := range segs {
+		k := key(s)
+		switch {
+		case k == "":
+			// An empty entry (;;): it names nothing.
+		case seen[k] && slicesContainsKey(f.managedDirs(), k, key):
+			// gosetup's, already put first.
+		case seen[k] || sys[k]:
+			fix.Dropped = append(fix.Dropped, s)
+		case winDead(s, expand, lookup):
+			fix.Dropped = append(fix.Dropped, s)
+		default:
+			out = append(out, s)
+		}
+		seen[k] = seen[k] || k != ""
+	}
+	fix.Data = strings.Join(out, ";")
+	if len(f.managedDirs()) > 0 {
+		old := envwriter.SplitWinPath(w.User.Data)
+		for i, d := range f.managedDirs() {
+			if i >= len(old) || key(old[i]) != key(d) {
+				fix.First = f.managedDirs()
+				break
+			}
+		}
+	}
+	if fix.Data == w.User.Data && expand == w.User.Expand && w.User.Exists {
+		return nil
+	}
+	return fix
+}
+
+func slicesContainsKey(dirs []string, k string, key func(string) string) bool {
+	for _, d := range dirs {
+		if key(d) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// winDead reports whether a Path entry surely names no directory: it
+// expands fully (an unknown %VAR% may be set at sign-in) to an absolute
+// path that does not exist or is not a directory.
+func winDead(seg string, expand bool, lookup func(string) (string, bool)) bool {
+	s := strings.Trim(seg, `"`)
+	if expand {
+		s = envwriter.ExpandWinVarsWith(s, lookup)
+	}
+	if strings.Contains(s, "%") || !filepath.IsAbs(s) {
+		return false
+	}
+	fi, err := os.Stat(s)
+	return err != nil && errors.Is(err, os.ErrNotExist) || err == nil && !fi.IsDir()
+}
+
+// Title says what the fix does, in one line.
+func (x *WinPathFix) title() string {
+	var parts []string
+	if x.Expand && !x.PriorExpand {
+		parts = append(parts, "store it as REG_EXPAND_SZ so its %VAR% entries expand")
+	}
+	if len(x.First) > 0 {
+		parts = append(parts, "put "+strings.Join(x.First, ", ")+" first")
+	}
+	if len(x.Dropped) > 0 {
+		parts = append(parts, "remove "+strings.Join(quoteAll(x.Dropped), ", "))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "rewrite it")
+	}
+	return `fix the user Path (HKCU\Environment\Path): ` + strings.Join(parts, "; ")
+}
+
+// planWinPath turns the fix into an exact registry write, checking that
+// the user Path still holds what doctor read.
+func planWinPath(x *WinPathFix) (envwriter.RegistryRecord, error) {
+	typ := envwriter.RegSZ
+	if x.Expand {
+		typ = envwriter.RegExpandSZ
+	}
+	rec, err := envwriter.PlanRegistryValue("Path", typ, x.Data)
+	if err != nil {
+		return rec, err
+	}
+	priorType := envwriter.RegSZ
+	if x.PriorExpand {
+		priorType = envwriter.RegExpandSZ
+	}
+	if rec.PriorExists != x.PriorExists || x.PriorExists && (rec.PriorType != priorType || rec.PriorData != x.PriorData) {
+		return rec, fmt.Errorf(`HKCU\Environment\Path %w; run gosetup repair again`, errWinPathChanged)
+	}
+	return rec, nil
+}
+
+var errWinPathChanged = errors.New("changed since doctor read it")
+
+// winPathAction is the action for the Windows Path findings.
+func (f *Facts) winPathAction(ctx context.Context, check string) *Action {
+	x := f.winPathFix()
+	if x == nil {
+		return nil
+	}
+	return &Action{Check: check, Title: x.title(), WinPath: x}
+}
