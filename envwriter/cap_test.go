@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -29,15 +30,25 @@ func TestGzipBombRecordIsDamaged(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg, "state.json"), []byte(rec), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Bounded by what it allocates, not by the clock (a loaded CI
+	// machine under -race took 5 s): uncapped, reading the record
+	// allocated over 2 GB; capped, about the 64 MB cap and its buffers.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	start := time.Now()
 	_, err := PlanUninstall(context.Background(), UninstallOptions{Env: testEnv(home, []string{"bash"}, nil)})
+	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("PlanUninstall = %v, want a damaged record", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 512<<20 {
+		t.Errorf("allocated %d MB to say the record is damaged", alloc>>20)
+	}
+	if d := time.Since(start); d > time.Minute {
 		t.Errorf("took %s to say the record is damaged", d)
 	}
-	t.Logf("%d-byte record: %v (%s)", len(rec), err, time.Since(start))
+	t.Logf("%d-byte record: %v (%s, %d MB allocated)", len(rec), err, time.Since(start), (after.TotalAlloc-before.TotalAlloc)>>20)
 }
 
 // --scope goenv with no PATH writes the Go env file only: no startup file

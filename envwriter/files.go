@@ -113,6 +113,40 @@ func missingDirs(dir string) []string {
 	return missing
 }
 
+// configDirsToRecord lists the config dir and its parents that a record
+// must name as gosetup's, to be removed by uninstall once empty: those
+// that do not exist yet, and those whose only content is the lock file
+// of a concurrent run that wrote no record (or, going up, the directory
+// below; the config dir itself may be empty). Another run made them a moment ago and, failing, could not
+// remove them while this run held their lock; without this nobody would
+// record them and uninstall would leave ~/.config behind.
+func configDirsToRecord(configDir string) []string {
+	var out []string
+	only := lockName
+	for d := configDir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			ents, err := os.ReadDir(d)
+			if err != nil {
+				break
+			}
+			// The config dir may also be empty: made, and its lock file
+			// not created yet or already let go. A parent counts only
+			// while it holds nothing but the directory below: an empty
+			// ~/.config may be the user's own.
+			ownEmpty := d == configDir && len(ents) == 0
+			if !ownEmpty && (len(ents) != 1 || ents[0].Name() != only) {
+				break
+			}
+		}
+		out = append(out, d)
+		only = filepath.Base(d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return out
+}
+
 // mkdirs creates dir and its missing parents, returning the directories it
 // created, deepest last, so a rollback can remove exactly those.
 func mkdirs(dir string) ([]string, error) {

@@ -66,6 +66,14 @@ func TestConcurrentRunsKeepEveryRecord(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, "goenv"), []byte(goenv), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A home has its ~/.config already, as real ones do. In an empty home
+	// one window remains: a failed run removing the ~/.config it made
+	// while the other plans; the other then sees an empty ~/.config that
+	// may as well be the user's, and leaves it (TestLeftLockDirIsRecorded
+	// covers the config dir itself).
+	if err := os.MkdirAll(filepath.Join(home, ".config", "user"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	before := snapshot(t, home)
 	const rounds = 40
 	var wg sync.WaitGroup
@@ -145,5 +153,36 @@ func TestStateLockBusy(t *testing.T) {
 	var busy *BusyError
 	if !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &busy) {
 		t.Errorf("error %v, want a wait that ends with the context or a BusyError", err)
+	}
+}
+
+// A run that fails (busy, stale) after making the config dir for its lock
+// cannot remove it while another run holds that lock, and records
+// nothing. The run that does write must record the directories as
+// gosetup's, or uninstall leaves ~/.config behind (seen in CI under load).
+func TestLeftLockDirIsRecorded(t *testing.T) {
+	home := t.TempDir()
+	cfg := filepath.Join(home, ".config", "gosetup")
+	if err := os.MkdirAll(cfg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg, lockName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv(home, []string{"bash"}, nil)
+	mustApply(t, Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
+	os.Remove(filepath.Join(cfg, lockName)) // the other run lets go
+	mustUninstall(t, UninstallOptions{Env: env})
+	if _, err := os.Lstat(filepath.Join(home, ".config")); err == nil {
+		t.Error("uninstall left ~/.config, made by gosetup runs")
+	}
+	// A ~/.config of the user's own stays.
+	if err := os.MkdirAll(filepath.Join(home, ".config", "other"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
+	mustUninstall(t, UninstallOptions{Env: env})
+	if _, err := os.Lstat(filepath.Join(home, ".config", "other")); err != nil {
+		t.Errorf("the user's ~/.config/other: %v", err)
 	}
 }

@@ -252,7 +252,7 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	next.MergeDirs(missingDirs(p.ConfigDir))
+	next.MergeDirs(configDirsToRecord(p.ConfigDir))
 	for _, c := range p.Changed() {
 		next.MergeDirs(missingDirs(filepath.Dir(c.Path)))
 	}
