@@ -41,6 +41,9 @@ type wizardWorld struct {
 	// doctor looks (/usr/local/go), covered by an empty directory in a
 	// private mount namespace so the wizard sees a new machine.
 	hidden []string
+	// shownHome, when set, is where the wizard's namespace mounts home
+	// (over a fresh /home), so screenshots show no path of this machine.
+	shownHome string
 }
 
 func requireTool(t *testing.T, name string) string {
@@ -57,9 +60,9 @@ func requireTool(t *testing.T, name string) string {
 
 // wizardGo is a bin/go that answers version as its release would and
 // runs the real go command for everything else.
-func wizardGo(version string, p dist.Platform, realGo string) func(dist.Platform) []mirrortest.Entry {
+func wizardGo(version string, p dist.Platform, realGo string, extra ...mirrortest.Entry) func(dist.Platform) []mirrortest.Entry {
 	return func(p dist.Platform) []mirrortest.Entry {
-		es := mirrortest.Toolchain(version, p)
+		es := append(mirrortest.Toolchain(version, p), extra...)
 		for i := range es {
 			if es[i].Name == "bin/go" {
 				es[i].Body = fmt.Sprintf("#!/bin/sh\nif [ \"$1\" = version ] && [ $# = 1 ]; then echo \"go version %s %s\"; exit 0; fi\nexec %s \"$@\"\n", version, p, realGo)
@@ -69,7 +72,7 @@ func wizardGo(version string, p dist.Platform, realGo string) func(dist.Platform
 	}
 }
 
-func newWizardWorld(t *testing.T) *wizardWorld {
+func newWizardWorld(t *testing.T, extra ...mirrortest.Entry) *wizardWorld {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the tmux test runs on Linux")
@@ -103,7 +106,7 @@ func newWizardWorld(t *testing.T) *wizardWorld {
 	// The toolchain's bin/go runs the real go, reached inside the
 	// namespace through its alias when its own directory is hidden.
 	w.world = mirrortest.New(t, mirrortest.Options{Releases: []mirrortest.Release{
-		{Version: mirrortest.DefaultVersion, Files: wizardGo(mirrortest.DefaultVersion, host, w.visible(realGo))},
+		{Version: mirrortest.DefaultVersion, Files: wizardGo(mirrortest.DefaultVersion, host, w.visible(realGo), extra...)},
 	}})
 	bin := filepath.Join(root, "gosetup")
 	build := exec.Command(realGo, "build", "-o", bin, ".")
@@ -174,12 +177,16 @@ func (w *wizardWorld) visible(path string) string {
 // hideWrap is the command prefix that runs cmd with w.hidden covered, each
 // first bound at its alias.
 func (w *wizardWorld) hideWrap(cmd []string) []string {
-	if len(w.hidden) == 0 {
+	if len(w.hidden) == 0 && w.shownHome == "" {
 		return cmd
 	}
 	empty := filepath.Join(w.root, "empty")
 	os.MkdirAll(empty, 0o755)
 	var script []string
+	if w.shownHome != "" {
+		script = append(script, "mount -t tmpfs tmpfs /home", "mkdir -p "+shellWord(w.shownHome),
+			"mount --bind "+shellWord(w.home)+" "+shellWord(w.shownHome))
+	}
 	for i, d := range w.hidden {
 		os.MkdirAll(w.alias(i), 0o755)
 		script = append(script, "mount --bind "+shellWord(d)+" "+shellWord(w.alias(i)),
@@ -192,11 +199,22 @@ func (w *wizardWorld) hideWrap(cmd []string) []string {
 // start runs the wizard in a fresh tmux server at width×height.
 func (w *wizardWorld) start(width, height int, extraEnv ...string) {
 	w.t.Helper()
-	env := []string{"env", "-i", "HOME=" + w.home, "PATH=/usr/local/bin:/usr/bin:/bin", "SHELL=/bin/bash",
+	home := w.home
+	if w.shownHome != "" {
+		home = w.shownHome
+	}
+	env := []string{"env", "-i", "HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "SHELL=/bin/bash",
 		"TERM=xterm-256color", "LANG=C.UTF-8", "USER=gosetup-test",
 		"GOSETUP_CHECK_MODULE=" + mirrortest.HelloModule + "@" + mirrortest.HelloVersion}
 	env = append(env, extraEnv...)
-	cmd := append(append(append([]string{}, w.asUser...), env...), filepath.Join(w.root, "gosetup"), "--mirrors", filepath.Join(w.root, "mirrors.json"))
+	mirrors := filepath.Join(w.root, "mirrors.json")
+	if w.shownHome != "" {
+		mirrors = filepath.Join(w.shownHome, "mirrors.json")
+		if err := os.WriteFile(filepath.Join(w.home, "mirrors.json"), w.world.CatalogJSON(), 0o644); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	cmd := append(append(append([]string{}, w.asUser...), env...), filepath.Join(w.root, "gosetup"), "--mirrors", mirrors)
 	cmd = w.hideWrap(cmd)
 	script := shellJoin(cmd) + "; echo $? > " + shellWord(w.exitLog) + "; sleep 600"
 	args := []string{"-L", w.socket, "-f", "/dev/null", "new-session", "-d", "-s", "wiz", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), script}
