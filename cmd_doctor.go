@@ -43,7 +43,7 @@ func runDoctor(ctx context.Context, a *app, args []string) error {
 		return listChecks(a.stdout, *asJSON)
 	}
 	if _, err := doctor.Select(rest); err != nil {
-		return usageError{err.Error()}
+		return usagef("%v; list them with gosetup doctor --list-checks", err)
 	}
 	rep, err := a.doctorReport(ctx, rest, *offline, *mirrors)
 	if err != nil {

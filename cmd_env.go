@@ -76,6 +76,22 @@ func usageFor(err error) error {
 	return err
 }
 
+// envAdvice adds the command line's advice to envwriter's refusals; any
+// other error passes through.
+func envAdvice(err error) error {
+	var moved *envwriter.GoEnvMovedError
+	var unsafe *envwriter.UnsafeToolchainDirError
+	switch {
+	case errors.Is(err, envwriter.ErrNothingToWrite):
+		return fmt.Errorf("%w: give a setting (--proxy, --sumdb, --private, ...) or a PATH directory (--path DIR)", err)
+	case errors.As(err, &moved):
+		return fmt.Errorf("%w: run gosetup uninstall --keep-toolchain to undo them, then run gosetup env again", err)
+	case errors.As(err, &unsafe):
+		return fmt.Errorf("%w (rerun with --keep-toolchain to undo only the settings)", err)
+	}
+	return err
+}
+
 // settingsError adds the command line's advice to a settings failure.
 func settingsError(err error) error {
 	var pa *setup.ProxyAutoError
@@ -124,7 +140,7 @@ func runEnv(ctx context.Context, a *app, args []string) error {
 	}
 	plan, err := flow.PlanSettings(ctx, req, "")
 	if err != nil {
-		return err
+		return envAdvice(err)
 	}
 	return confirmAndApply(ctx, a, plan, *dryRun, *yes)
 }
@@ -247,7 +263,7 @@ func confirmAndApply(ctx context.Context, a *app, p *envwriter.Plan, dryRun, yes
 	}
 	p.OnLockWait = func() { fmt.Fprintln(a.stderr, "waiting for another gosetup to finish writing settings…") }
 	if err := apply(ctx); err != nil {
-		return err
+		return envAdvice(err)
 	}
 	if p.Purpose() == envwriter.PurposeWrite {
 		fmt.Fprintf(a.stdout, "done. %s\n", shellHint(p))

@@ -230,7 +230,7 @@ func TestEnvProxyAuto(t *testing.T) {
 func TestEnvScopeAloneMovesValues(t *testing.T) {
 	home := newHome(t)
 	code, _, stderr := envApp(t, home, false, "", "env", "--scope", "goenv", "--yes")
-	if code != exitFailure || !strings.Contains(stderr, "nothing to write") {
+	if code != exitFailure || !strings.Contains(stderr, "nothing to write") || !strings.Contains(stderr, "--proxy") {
 		t.Errorf("nothing managed: exit %d %q", code, stderr)
 	}
 	if code, out, stderr := envApp(t, home, false, "", "env", "--proxy", "https://goproxy.cn", "--yes"); code != exitOK {

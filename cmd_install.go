@@ -176,7 +176,7 @@ func withCatalogAdvice(cmd string, err error) error {
 		b.WriteString("\ncheck the network connection and HTTPS_PROXY/NO_PROXY, or give a mirror catalogue that names a reachable release index or module proxy with --mirrors FILE")
 		return &laidOutError{err: err, text: b.String()}
 	}
-	return fmt.Errorf("%s: %w", cmd, err)
+	return fmt.Errorf("%s: %w", cmd, envAdvice(err))
 }
 
 // laidOutError is an error the command line has laid out over several lines;

@@ -55,6 +55,10 @@ func runProbe(ctx context.Context, a *app, args []string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("probe: %w", ctx.Err())
 		}
+		var none *probe.NoMirrorsError
+		if errors.As(err, &none) {
+			return fmt.Errorf("probe: %w; add some with --mirrors FILE", err)
+		}
 		return fmt.Errorf("probe: %w", err)
 	}
 	if *asJSON {
@@ -228,6 +232,13 @@ func detail(r probe.Result) string {
 	}
 	if r.Note != "" {
 		parts = append(parts, r.Note)
+	}
+	// The command line's advice for what its flags would change.
+	if r.ThroughputCutShort {
+		parts = append(parts, "raise --timeout")
+	}
+	if r.Failure == probe.FailNoVersion {
+		parts = append(parts, "gosetup probe --kind proxy shows why")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -26,7 +26,7 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if _, err := doctor.Select(rest); err != nil {
-		return usageError{err.Error()}
+		return usagef("%v; list them with gosetup doctor --list-checks", err)
 	}
 	interactive := !*yes && !*dryRun && a.isTerminal(a.stdin) && a.isTerminal(a.stdout)
 	unconfirmed := !*yes && !*dryRun && !interactive

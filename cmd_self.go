@@ -152,7 +152,7 @@ func runSelfUninstall(ctx context.Context, a *app, args []string) error {
 	env := envwriter.Env{Getenv: a.getenv}
 	plan, err := envwriter.PlanUninstall(ctx, envwriter.UninstallOptions{Env: env, KeepToolchain: *keep})
 	if err != nil {
-		return err
+		return envAdvice(err)
 	}
 	cacheDir := toolchain.DefaultCacheDir(runtime.GOOS, a.getenv)
 
@@ -181,7 +181,7 @@ func runSelfUninstall(ctx context.Context, a *app, args []string) error {
 	// run gosetup uninstall again.
 	if !plan.Empty() || !*keep {
 		if err := plan.Apply(ctx); err != nil {
-			return fmt.Errorf("%w; gosetup itself was kept so that you can run 'gosetup uninstall' again", err)
+			return fmt.Errorf("%w; gosetup itself was kept so that you can run 'gosetup uninstall' again", envAdvice(err))
 		}
 	}
 	if err := skippedError(plan, a.getenv("HOME")); err != nil {

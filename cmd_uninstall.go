@@ -27,7 +27,7 @@ func runUninstall(ctx context.Context, a *app, args []string) error {
 	env := envwriter.Env{Getenv: a.getenv}
 	plan, err := envwriter.PlanUninstall(ctx, envwriter.UninstallOptions{Env: env, KeepToolchain: *keep})
 	if err != nil {
-		return err
+		return envAdvice(err)
 	}
 	if len(plan.Changes) == 0 && len(plan.Registry) == 0 && plan.Toolchain == "" && len(plan.Skipped) == 0 {
 		fmt.Fprintf(a.stdout, "gosetup has nothing to undo here (no record in %s)\n", plan.StatePath)

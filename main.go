@@ -261,7 +261,15 @@ func mirrorsFlag(fs *flag.FlagSet) *string {
 
 // loadCatalog loads the built-in catalogue with the user's file applied.
 func (a *app) loadCatalog(path string) (*catalog.Catalog, error) {
-	return catalog.Load(path, a.getenv)
+	cat, err := catalog.Load(path, a.getenv)
+	var re *catalog.ReadError
+	switch {
+	case errors.As(err, &re) && re.FromEnv:
+		return nil, fmt.Errorf("%w (check %s, or give another file with --mirrors)", err, catalog.EnvVar)
+	case errors.As(err, &re):
+		return nil, fmt.Errorf("%w (check the path given to --mirrors)", err)
+	}
+	return cat, err
 }
 
 // network is what every command that touches the network starts with: the

@@ -232,8 +232,13 @@ func Checks() []Check {
 	}
 }
 
+// UnknownCheckError is Select's answer for an id that names no check.
+type UnknownCheckError struct{ ID string }
+
+func (e *UnknownCheckError) Error() string { return fmt.Sprintf("no check named %q", e.ID) }
+
 // Select returns the checks named by ids (all when ids is empty), or an
-// error naming an unknown id.
+// *UnknownCheckError for an unknown id.
 func Select(ids []string) ([]Check, error) {
 	all := Checks()
 	if len(ids) == 0 {
@@ -259,7 +264,7 @@ func Select(ids []string) ([]Check, error) {
 				}
 				continue
 			}
-			return nil, fmt.Errorf("no check named %q; list them with --list-checks", id)
+			return nil, &UnknownCheckError{ID: id}
 		}
 		if !slices.ContainsFunc(out, func(c Check) bool { return c.ID == id }) {
 			out = append(out, all[i])

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,8 @@ func TestSelect(t *testing.T) {
 			t.Errorf("Select(security) has %s", c.ID)
 		}
 	}
-	if _, err := Select([]string{"path.nonsense"}); err == nil || !strings.Contains(err.Error(), "--list-checks") {
+	var unknown *UnknownCheckError
+	if _, err := Select([]string{"path.nonsense"}); !errors.As(err, &unknown) || unknown.ID != "path.nonsense" {
 		t.Errorf("unknown check: %v", err)
 	}
 	one, _ := Select([]string{"goroot.exported", "goroot.exported"})

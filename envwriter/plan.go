@@ -170,6 +170,21 @@ func mergeSettings(base *Settings, add Settings) Settings {
 	return m
 }
 
+// ErrNothingToWrite is PlanEnv's answer when neither the options nor the
+// state record hold a setting or a PATH directory. A face says how to give
+// one.
+var ErrNothingToWrite = errors.New("nothing to write: no Go setting and no PATH directory given")
+
+// GoEnvMovedError is PlanEnv's refusal to write to a second Go env file:
+// gosetup wrote settings to Wrote, but the go command now reads Reads
+// (GOENV or the config directory changed). Undoing the first write, then
+// planning again, resolves it; the face says how.
+type GoEnvMovedError struct{ Wrote, Reads string }
+
+func (e *GoEnvMovedError) Error() string {
+	return fmt.Sprintf("gosetup wrote Go settings to the Go env file %s, but the go command now reads %s (GOENV or the config dir changed); undo the settings gosetup wrote first", e.Wrote, e.Reads)
+}
+
 // PlanEnv works out every file `gosetup env` (or install) would write for
 // opts: validates the values, reads the state record and every file, and
 // renders the new contents. Nothing is written.
@@ -201,7 +216,7 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	p.replan = func(ctx context.Context) (*Plan, error) { return PlanEnv(ctx, opts) }
 	p.Settings = mergeSettings(st.Settings, opts.Settings)
 	if len(p.Settings.Vars()) == 0 && len(p.Settings.Path) == 0 {
-		return nil, errors.New("nothing to write: give a setting (--proxy, --sumdb, --private, ...) or a PATH directory")
+		return nil, ErrNothingToWrite
 	}
 	// A value merged from an older state record was valid for an older
 	// gosetup; check it again rather than write something now rejected.
@@ -393,7 +408,7 @@ func (p *Plan) planGoEnv(next *State) error {
 	if rec != nil && rec.Path != fsx.Path {
 		// One record per state: replacing it would lose the undo of the
 		// values written to the other file.
-		return fmt.Errorf("gosetup wrote Go settings to the Go env file %s, but the go command now reads %s (GOENV or the config dir changed); run gosetup uninstall --keep-toolchain first to undo that, then run gosetup env again", rec.Path, fsx.Path)
+		return &GoEnvMovedError{Wrote: rec.Path, Reads: fsx.Path}
 	}
 	if rec == nil || !fsx.Exists {
 		// A Go env file removed since gosetup wrote it: the values it

@@ -75,7 +75,7 @@ func TestGoEnvMovedIsRefused(t *testing.T) {
 	before := snapshot(t, home)
 	mustApply(t, Options{Settings: Settings{GOPROXY: "off"}, Scope: ScopeGoEnv, Env: env})
 	env2 := testEnv(home, []string{"sh"}, map[string]string{"GOENV": filepath.Join(home, "goenv2")})
-	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Scope: ScopeGoEnv, Env: env2}, "uninstall")
+	checkNothingChanged(t, home, Options{Settings: Settings{GOPROXY: "direct"}, Scope: ScopeGoEnv, Env: env2}, "undo the settings gosetup wrote")
 	mustUninstall(t, UninstallOptions{Env: env2})
 	diffSnapshots(t, "uninstall", before, snapshot(t, home))
 	if b, _ := os.ReadFile(first); !strings.Contains(string(b), "mine.example") {

@@ -6,7 +6,7 @@ import "errors"
 
 // errNoRegistry is what the registry functions return off Windows, where
 // the shell env scripts and the Go env file carry the settings instead.
-var errNoRegistry = errors.New(`HKCU\Environment exists only on Windows: on this system gosetup writes env scripts for your shells (or the Go env file with --scope goenv)`)
+var errNoRegistry = errors.New(`HKCU\Environment exists only on Windows: on this system gosetup writes env scripts for your shells, or the Go env file`)
 
 // PlanRegistry is only available on Windows; see registry_windows.go.
 func PlanRegistry(s Settings) ([]RegistryRecord, error) { return nil, errNoRegistry }

@@ -287,7 +287,7 @@ func undoGoEnv(g *GoEnvRecord) (*Change, error) {
 // a Go toolchain, in case the state record was edited or damaged.
 func checkToolchainDir(dir string) error {
 	if !filepath.IsAbs(dir) || filepath.Dir(dir) == dir {
-		return fmt.Errorf("the recorded toolchain directory %q is not a safe path to remove; remove it yourself or use --keep-toolchain", dir)
+		return &UnsafeToolchainDirError{Dir: dir, Reason: "is not a safe path to remove"}
 	}
 	// bin/go alone is not enough: a home directory or /usr can hold one.
 	// A Go toolchain also has a VERSION file starting with "go".
@@ -299,7 +299,19 @@ func checkToolchainDir(dir string) error {
 			}
 		}
 	}
-	return fmt.Errorf("the recorded toolchain directory %s is not a Go toolchain (no bin/go and VERSION file), so gosetup will not delete it; remove it yourself or use --keep-toolchain", dir)
+	return &UnsafeToolchainDirError{Dir: dir, Reason: "is not a Go toolchain (no bin/go and VERSION file), so gosetup will not delete it"}
+}
+
+// UnsafeToolchainDirError is the refusal to delete the recorded toolchain
+// directory. The settings can still be undone without deleting it; a face
+// says how (the command line's --keep-toolchain).
+type UnsafeToolchainDirError struct {
+	Dir    string
+	Reason string
+}
+
+func (e *UnsafeToolchainDirError) Error() string {
+	return fmt.Sprintf("the recorded toolchain directory %q %s; remove it yourself or keep it", e.Dir, e.Reason)
 }
 
 // finishUninstall removes the toolchain and the state record once every

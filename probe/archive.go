@@ -90,7 +90,8 @@ func (r *runner) probeArchive(ctx context.Context, c *http.Client, e entry, res 
 	if bps > 0 {
 		res.FetchEstimateMS = res.LatencyMS + float64(res.SizeBytes)/bps*1000
 	} else {
-		res.Note = joinNote(res.Note, "no time left for a throughput sample before the deadline; raise --timeout")
+		res.ThroughputCutShort = true
+		res.Note = joinNote(res.Note, "no time left for a throughput sample before the deadline")
 	}
 	return nil
 }

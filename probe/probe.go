@@ -104,6 +104,9 @@ type Result struct {
 	// ThroughputBytesPerSec is the measured download rate of an archive
 	// mirror when Options.Throughput was set; 0 otherwise.
 	ThroughputBytesPerSec float64 `json:"throughput_bytes_per_sec"`
+	// ThroughputCutShort is set when a throughput sample was asked for but
+	// the deadline left no time for it; a longer deadline would give one.
+	ThroughputCutShort bool `json:"throughput_cut_short,omitempty"`
 	// FetchEstimateMS estimates the time to download the archive: latency
 	// plus size over throughput. 0 without a throughput sample.
 	FetchEstimateMS float64 `json:"fetch_estimate_ms"`
@@ -192,7 +195,7 @@ func Run(ctx context.Context, opts Options, onResult func(Result)) (*Report, err
 	}
 	entries := opts.entries()
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("no mirrors of kind %v in the catalogue; add some with --mirrors FILE", opts.Kinds)
+		return nil, &NoMirrorsError{Kinds: opts.Kinds}
 	}
 	r, err := newRunner(opts)
 	if err != nil {
@@ -257,6 +260,14 @@ func (o *Options) entries() []entry {
 		}
 	}
 	return out
+}
+
+// NoMirrorsError is Run's answer when the catalogue lists no entry of the
+// kinds asked for. A face says how to give a catalogue that has some.
+type NoMirrorsError struct{ Kinds []catalog.Kind }
+
+func (e *NoMirrorsError) Error() string {
+	return fmt.Sprintf("no mirrors of kind %v in the catalogue", e.Kinds)
 }
 
 // probeError is a failure with its class.

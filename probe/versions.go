@@ -86,7 +86,7 @@ func (b *board) wait(ctx context.Context) (string, error) {
 	if v := b.current(); v != "" {
 		return v, nil
 	}
-	return "", failf(FailNoVersion, "no proxy or release index answered with a Go release, so there was no archive to ask for; probe the proxies (gosetup probe --kind proxy) to see why")
+	return "", failf(FailNoVersion, "no proxy or release index answered with a Go release, so there was no archive to ask for; probe the proxies to see why")
 }
 
 func (b *board) current() string {

@@ -94,6 +94,24 @@ func Default() *Catalog {
 	return c
 }
 
+// ReadError is Load's failure to read the catalogue file. FromEnv tells
+// whether $GOSETUP_MIRRORS named it rather than the caller, so that a face
+// can point at the right place to fix.
+type ReadError struct {
+	Path    string
+	FromEnv bool
+	Err     error
+}
+
+func (e *ReadError) Error() string {
+	if e.FromEnv {
+		return fmt.Sprintf("reading mirror catalogue named by %s: %v", EnvVar, e.Err)
+	}
+	return fmt.Sprintf("reading mirror catalogue: %v", e.Err)
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
 // Load returns the catalogue to use: the built-in one, replaced or extended
 // by the file named by flagPath, or if that is empty by $GOSETUP_MIRRORS.
 func Load(flagPath string, getenv func(string) string) (*Catalog, error) {
@@ -106,7 +124,7 @@ func Load(flagPath string, getenv func(string) string) (*Catalog, error) {
 	}
 	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading mirror catalogue: %w (check the path given to --mirrors or %s)", err, EnvVar)
+		return nil, &ReadError{Path: path, FromEnv: flagPath == "", Err: err}
 	}
 	return parse(data, Default(), path)
 }
@@ -207,12 +225,12 @@ func (c *Catalog) list(k Kind) *[]Entry {
 }
 
 // Lookup finds an entry of kind k by name, or, when ref is a URL, makes an
-// ad-hoc entry for it. This is what --mirror NAME|URL means.
+// ad-hoc entry for it. This is what a face's mirror choice (the command line's --mirror NAME|URL) means.
 func (c *Catalog) Lookup(k Kind, ref string) (Entry, error) {
 	if strings.Contains(ref, "://") {
 		e := Entry{Name: ref, URL: ref}
 		if err := normalize(k, &e); err != nil {
-			return Entry{}, fmt.Errorf("--mirror %q: %w", ref, err)
+			return Entry{}, fmt.Errorf("mirror %q: %w", ref, err)
 		}
 		return e, nil
 	}

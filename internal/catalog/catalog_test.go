@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,8 +82,16 @@ func TestLoadFromEnv(t *testing.T) {
 	if len(c.Index) != 1 || c.Index[0].URL != "http://127.0.0.1:1/dl/" {
 		t.Errorf("Load from env: %+v", c.Index)
 	}
-	if _, err := Load(filepath.Join(t.TempDir(), "missing.json"), nil); err == nil || !strings.Contains(err.Error(), "--mirrors") {
+	// The error says which of the two named the file, so that a face can
+	// point at the flag or at the variable.
+	var re *ReadError
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.json"), nil); !errors.As(err, &re) || re.FromEnv || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file error = %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	_, err = Load("", func(string) string { return missing })
+	if !errors.As(err, &re) || !re.FromEnv || re.Path != missing || !strings.Contains(err.Error(), EnvVar) {
+		t.Errorf("missing file from %s: error = %v", EnvVar, err)
 	}
 }
 
