@@ -4,6 +4,8 @@
 //
 // Usage:
 //
+//	gosetup [--lang zh|en] [--accessible] [--dir DIR] [--mirrors FILE]
+//	                             the interactive wizard
 //	gosetup install [VERSION]    install a Go toolchain
 //	gosetup list                 list installable Go versions
 //	gosetup probe                probe mirrors and recommend GOPROXY/GOSUMDB
@@ -11,10 +13,14 @@
 //	gosetup doctor [CHECK...]    find what is wrong with the Go setup, and where
 //	gosetup repair [CHECK...]    fix what doctor found (diff first, recorded for uninstall)
 //	gosetup uninstall            undo everything gosetup wrote
+//	gosetup self update|uninstall  update or remove the gosetup binary itself
+//	gosetup version              print gosetup's version
+//	gosetup help [COMMAND]       list the commands, or a command's flags
 //
 // Plain gosetup, with no command, starts the interactive wizard (tui/) on a
-// terminal; without one it prints the equivalent non-interactive commands
-// and exits 2.
+// terminal, or line-by-line prompts with --accessible (also ACCESSIBLE=1 or
+// TERM=dumb); without a terminal it prints the equivalent non-interactive
+// commands and exits 2.
 //
 // Run "gosetup help COMMAND" for a command's flags. Exit status is 0 on
 // success, 1 on failure, 2 on a usage error, and 128 plus the signal's
