@@ -287,22 +287,32 @@ func TestCancelReturnsPromptly(t *testing.T) {
 	}
 }
 
-// The callback fires once per entry as it finishes (fast ones long before
-// slow ones), serially, and never after Run returned.
+// The callback fires once per entry as it finishes (fast ones before slow
+// ones), serially, and never after Run returned. The slow database answers
+// only once a fast entry's callback has come: a signal, so a Run that held
+// callbacks back until every entry finished would leave it timed out,
+// however loaded the machine.
 func TestStreamingCallback(t *testing.T) {
 	k := newKey(t, "sum.golang.org")
 	head := k.treeHead(t, 10)
 	latest := func(w http.ResponseWriter, r *http.Request) { w.Write(head) }
+	firstStreamed := make(chan struct{})
+	var streamedOnce sync.Once
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-firstStreamed:
+			latest(w, r)
+		case <-r.Context().Done():
+		}
+	}
 	c := &cat{}
-	c.add(catalog.KindSumDB, "sum.golang.org", serve(t, 300*time.Millisecond, latest), k.vkey)
+	c.add(catalog.KindSumDB, "sum.golang.org", serve(t, 0, slow), k.vkey)
 	c.add(catalog.KindSumDB, "sum.golang.org", serve(t, 0, latest), k.vkey)
 	c.add(catalog.KindProxy, "hang", serve(t, 0, hang))
 	c.add(catalog.KindProxy, "fast", serve(t, 0, proxySpec{versions: []string{"go1.22.5"}}.handler()))
 	cc := c.build(t, k)
 
-	start := time.Now()
 	var got []Result // no lock: the contract says calls are serial
-	var at []time.Duration
 	returned := false
 	var mu sync.Mutex // only guards returned, which a late call would race on
 	rep, err := Run(context.Background(), Options{Catalog: cc, Platform: linux, Timeout: 1500 * time.Millisecond}, func(r Result) {
@@ -313,7 +323,7 @@ func TestStreamingCallback(t *testing.T) {
 			t.Errorf("callback for %s after Run returned", r.Name)
 		}
 		got = append(got, r)
-		at = append(at, time.Since(start))
+		streamedOnce.Do(func() { close(firstStreamed) })
 	})
 	mu.Lock()
 	returned = true
@@ -348,8 +358,10 @@ func TestStreamingCallback(t *testing.T) {
 	if got[0].URL != cc.SumDB[1].URL && got[0].Name != "fast" {
 		t.Errorf("first callback was %s %s, want one of the fast entries", got[0].Kind, got[0].URL)
 	}
-	if at[0] > 500*time.Millisecond {
-		t.Errorf("first result streamed after %s; fast entries must not wait for slow ones", at[0])
+	for _, r := range rep.Results {
+		if r.Kind == catalog.KindSumDB && r.URL == cc.SumDB[0].URL && !r.OK {
+			t.Errorf("the slow database, answering after the first callback, failed (%s): fast entries must not wait for slow ones", r.Error)
+		}
 	}
 	if last := got[len(got)-1]; last.Name != "hang" || last.Failure != FailTimeout {
 		t.Errorf("last callback = %s (%s), want the hanging proxy's timeout", last.Name, last.Failure)
@@ -370,11 +382,14 @@ func TestStaleProxyFlagged(t *testing.T) {
 	if !s.OK || s.Fresh == nil || *s.Fresh || !strings.Contains(s.Note, "lacks go1.22.5") || s.NewestToolchain != "go1.22.4" {
 		t.Errorf("stale proxy: ok=%v fresh=%v newest=%q note=%q", s.OK, s.Fresh, s.NewestToolchain, s.Note)
 	}
-	if got := names(rep, catalog.KindProxy); got != "fresh fresh2 stale" {
+	// The two fresh ones may swap on a loaded machine (their delays differ
+	// by 30 ms); stale goes last though it answers fastest.
+	if got := names(rep, catalog.KindProxy); got != "fresh fresh2 stale" && got != "fresh2 fresh stale" {
 		t.Errorf("ranking %q, want fresh before stale", got)
 	}
-	if !strings.HasPrefix(rep.Recommendation.GOPROXY, find(t, rep, catalog.KindProxy, "fresh").URL+"|") {
-		t.Errorf("GOPROXY = %q, want the fresh proxy first", rep.Recommendation.GOPROXY)
+	fresh, fresh2 := find(t, rep, catalog.KindProxy, "fresh").URL, find(t, rep, catalog.KindProxy, "fresh2").URL
+	if g := rep.Recommendation.GOPROXY; !strings.HasPrefix(g, fresh+"|") && !strings.HasPrefix(g, fresh2+"|") {
+		t.Errorf("GOPROXY = %q, want a fresh proxy first", g)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestRecommendationFollowsSumDBPassThrough(t *testing.T) {
 	cases := []struct {
 		name        string
 		primary     http.HandlerFunc // 0 ms
-		fallback    http.HandlerFunc // 20 ms
+		fallback    http.HandlerFunc // 200 ms: slower whatever the load
 		wantSumDB   string           // "db" means the direct database URL
 		wantNote    string
 		wantReason  string
@@ -48,7 +48,7 @@ func TestRecommendationFollowsSumDBPassThrough(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			db := serve(t, 0, latest)
-			c := (&cat{}).add(catalog.KindProxy, "fallback", serve(t, 20*time.Millisecond, tc.fallback)).
+			c := (&cat{}).add(catalog.KindProxy, "fallback", serve(t, 200*time.Millisecond, tc.fallback)).
 				add(catalog.KindProxy, "primary", serve(t, 0, tc.primary)).
 				add(catalog.KindSumDB, "sum.golang.org", db, k.vkey).build(t, k)
 			rep := run(t, c, nil)

@@ -116,12 +116,21 @@ func TestStallReaderCancelsStalledBody(t *testing.T) {
 	}
 }
 
+// A body whose bytes come slowly, each gap well inside the stall timeout,
+// is not cut even though the whole read takes longer than the timeout.
+// The gaps are the input here, not synchronisation; their ratio to the
+// timeout (1:4) leaves room for a loaded machine.
 func TestStallReaderAllowsSlowProgress(t *testing.T) {
+	const gap, timeout = 250 * time.Millisecond, time.Second
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for i := 0; i < 5; i++ {
 			w.Write([]byte("x"))
 			w.(http.Flusher).Flush()
-			time.Sleep(80 * time.Millisecond)
+			select {
+			case <-time.After(gap):
+			case <-r.Context().Done():
+				return
+			}
 		}
 	}))
 	defer srv.Close()
@@ -134,10 +143,14 @@ func TestStallReaderAllowsSlowProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	sr := NewStallReader(resp.Body, 300*time.Millisecond, cancel)
+	sr := NewStallReader(resp.Body, timeout, cancel)
 	defer sr.Close()
+	start := time.Now()
 	b, err := io.ReadAll(sr)
 	if err != nil || string(b) != "xxxxx" {
 		t.Fatalf("slow but live body: %q, %v", b, err)
+	}
+	if took := time.Since(start); took < timeout {
+		t.Errorf("the body took %s, less than the timeout %s: the test proved nothing", took, timeout)
 	}
 }
