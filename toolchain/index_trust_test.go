@@ -14,6 +14,7 @@ import (
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // viaProxy is a client that sends every request through the HTTP proxy at
@@ -142,9 +143,9 @@ func TestStagedGoRunsOnlyAfterVerification(t *testing.T) {
 	e := newEnv(t)
 	mark := filepath.Join(t.TempDir(), "ran")
 	evil := fakeToolchain(instVersion, e.p)
-	evil[1].Body = "#!/bin/sh\ntouch " + mark + "\n" + goScript(instVersion, e.p)[len("#!/bin/sh\n"):]
+	evil[1].Body = "#!/bin/sh\ntouch " + mark + "\n" + mirrortest.GoScript(instVersion, e.p)[len("#!/bin/sh\n"):]
 	good := goodArchive(t, e)
-	evilTgz := makeTarGz(t, withRoot("go/", evil))
+	evilTgz := mirrortest.TarGz("go/", evil)
 	_, rel := archiveSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) {
 		w.Write(evilTgz)
 	})
@@ -159,7 +160,7 @@ func TestStagedGoRunsOnlyAfterVerification(t *testing.T) {
 	}
 
 	e2 := newEnv(t)
-	evilZip := makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, e2.p), evil))
+	evilZip := mirrortest.Zip(dist.ModuleZipPrefix(instVersion, e2.p), evil)
 	_, mrel := moduleSetup(t, e2, goodModuleZip(t, e2.p), func(w http.ResponseWriter, r *http.Request, serve func()) {
 		w.Write(evilZip)
 	})

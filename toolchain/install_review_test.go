@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // endlessZip streams a "zip" that never ends (up to 64 MB here) from a
@@ -305,7 +306,7 @@ func TestHostileLongNames(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
 			es := append(withRoot("go/", fakeToolchain(instVersion, e.p))[:4], c.extra...)
-			_, rel := archiveSetup(t, e, makeTarGz(t, es), nil)
+			_, rel := archiveSetup(t, e, mirrortest.TarGz("", es), nil)
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "go")
 			installExisting(t, dir, "go1.21.0", e.p)
@@ -388,7 +389,7 @@ func TestServerTextInErrorsIsSanitised(t *testing.T) {
 		e := newEnv(t)
 		es := withRoot(dist.ModuleZipPrefix(instVersion, e.p), fakeToolchain(instVersion, e.p))
 		es = append(es, tEntry{Name: "x" + esc + "/evil", Body: "x"})
-		_, rel := moduleSetup(t, e, makeZip(t, es), nil)
+		_, rel := moduleSetup(t, e, mirrortest.Zip("", es), nil)
 		_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule})
 		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), "module zip rules") {
 			t.Fatalf("err = %q", err)

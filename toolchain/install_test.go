@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // archiveSetup serves archive from each mirror, using wrap (per mirror,
@@ -30,12 +31,12 @@ func archiveSetup(t *testing.T, e *env, archive []byte, wraps ...func(w http.Res
 }
 
 func goodArchive(t *testing.T, e *env) []byte {
-	return makeTarGz(t, withRoot("go/", fakeToolchain(instVersion, e.p)))
+	return mirrortest.TarGz("go/", fakeToolchain(instVersion, e.p))
 }
 
 func TestInstallArchive(t *testing.T) {
 	e := newEnv(t)
-	archive := makeTarGz(t, withRoot("go/", bigToolchain(instVersion, e.p)))
+	archive := mirrortest.TarGz("go/", bigToolchain(instVersion, e.p))
 	srvs, rel := archiveSetup(t, e, archive, nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "sub", "go")
@@ -108,8 +109,8 @@ func TestInstallWrongGoVersionRestoresExisting(t *testing.T) {
 	e := newEnv(t)
 	// The archive's bin/go claims to be another version.
 	es := fakeToolchain(instVersion, e.p)
-	es[1].Body = goScript("go1.19.1", e.p)
-	_, rel := archiveSetup(t, e, makeTarGz(t, withRoot("go/", es)), nil)
+	es[1].Body = mirrortest.GoScript("go1.19.1", e.p)
+	_, rel := archiveSetup(t, e, mirrortest.TarGz("go/", es), nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "go")
 	installExisting(t, dir, "go1.21.0", e.p)
@@ -127,7 +128,7 @@ func TestInstallBrokenGoBinary(t *testing.T) {
 	e := newEnv(t)
 	es := fakeToolchain(instVersion, e.p)
 	es[1].Body = "#!/bin/sh\nexit 3\n"
-	_, rel := archiveSetup(t, e, makeTarGz(t, withRoot("go/", es)), nil)
+	_, rel := archiveSetup(t, e, mirrortest.TarGz("go/", es), nil)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "go")
 	_, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir})
@@ -285,7 +286,7 @@ func TestInstallRefusesNonGoDir(t *testing.T) {
 
 // Each misbehaving first mirror must be abandoned for the good second one.
 func TestArchiveFailover(t *testing.T) {
-	archive := makeTarGz(t, withRoot("go/", fakeToolchain(instVersion, dist.Host())))
+	archive := mirrortest.TarGz("go/", fakeToolchain(instVersion, dist.Host()))
 	corrupt := retimed(archive)
 	garbled := append([]byte(nil), archive...)
 	garbled[len(garbled)/2] ^= 0xff
@@ -393,7 +394,7 @@ func TestArchiveResumeAfterDrop(t *testing.T) {
 			hj := w.(http.Hijacker)
 			conn, buf, _ := hj.Hijack()
 			defer conn.Close()
-			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: \"" + sha(archive)[:16] + "\"\r\nContent-Length: " + itoa(len(archive)) + "\r\n\r\n")
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nETag: \"" + mirrortest.SHA256(archive)[:16] + "\"\r\nContent-Length: " + itoa(len(archive)) + "\r\n\r\n")
 			buf.Write(archive[:len(archive)/3])
 			buf.Flush()
 			conn.(*net.TCPConn).SetLinger(0)
@@ -495,13 +496,20 @@ func TestInstallCancelMidDownload(t *testing.T) {
 	installExisting(t, dir, "go1.21.0", e.p)
 	before := snapshot(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-started
-		time.Sleep(100 * time.Millisecond)
-		cancel()
-	}()
+	defer cancel()
 	in := e.installer()
 	in.StallTimeout = 10 * time.Second
+	// Cancel once the installer reports bytes arriving: the download is
+	// under way, whatever the machine's load.
+	progress := in.Progress
+	var cancelled atomic.Bool
+	in.Progress = func(ev Event) {
+		progress(ev)
+		if ev.Phase == PhaseDownload && ev.Done > 0 && cancelled.CompareAndSwap(false, true) {
+			<-started
+			cancel()
+		}
+	}
 	_, err := in.Install(ctx, Request{Release: rel, Dir: dir})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // Every hostile archive is rejected by a full install, with an error naming
@@ -57,7 +59,7 @@ func TestHostileArchives(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			es := append(base(e), c.extra...)
-			_, rel := archiveSetup(t, e, makeTarGz(t, es), nil)
+			_, rel := archiveSetup(t, e, mirrortest.TarGz("", es), nil)
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "go")
 			installExisting(t, dir, "go1.21.0", e.p)
@@ -89,7 +91,7 @@ func TestArchiveWithSafeLinks(t *testing.T) {
 		tEntry{Name: "go/misc/link", Type: tar.TypeSymlink, Linkname: "../src/medium.txt"},
 		tEntry{Name: "go/misc/hard", Type: tar.TypeLink, Linkname: "go/VERSION"},
 	)
-	_, rel := archiveSetup(t, e, makeTarGz(t, es), nil)
+	_, rel := archiveSetup(t, e, mirrortest.TarGz("", es), nil)
 	dir := filepath.Join(t.TempDir(), "go")
 	if _, err := e.installer().Install(context.Background(), Request{Release: rel, Dir: dir}); err != nil {
 		t.Fatal(err)
@@ -209,7 +211,7 @@ func TestHostileZip(t *testing.T) {
 func TestZipH1MatchesDirhash(t *testing.T) {
 	p := dist_host()
 	prefix := "golang.org/toolchain@v0.0.1-" + instVersion + "." + p.OS + "-" + p.Arch + "/"
-	data := makeZip(t, withRoot(prefix, fakeToolchain(instVersion, p)))
+	data := mirrortest.Zip(prefix, fakeToolchain(instVersion, p))
 	hashes, err := unpackZip(context.Background(), bytes.NewReader(data), int64(len(data)), newTree(t.TempDir(), prefix, Limits{}, nil), true)
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +231,7 @@ func TestHostileEntryAbortsDownload(t *testing.T) {
 	rand.New(rand.NewSource(1)).Read(noise)
 	es := append([]tEntry{{Name: "go/../evil", Body: "x"}}, withRoot("go/", fakeToolchain(instVersion, e.p))...)
 	es = append(es, tEntry{Name: "go/noise", Body: string(noise)})
-	archive := makeTarGz(t, es)
+	archive := mirrortest.TarGz("", es)
 	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, serve func()) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(archive)))
 		w.Write(archive[:len(archive)/2])
