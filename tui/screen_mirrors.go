@@ -309,7 +309,7 @@ func (s *mirrorsScreen) view(c *common, width int) (string, int) {
 		case r.OK:
 			stat, lat, detail = st.OK.Render(t.StatusOK), msText(r.LatencyMS), s.okDetail(c, r)
 		case s.answered[k]:
-			stat, lat, detail = st.Fail.Render(t.StatusFail), "-", st.Fail.Render(r.Error)
+			stat, lat, detail = st.Fail.Render(t.StatusFail), "-", st.Fail.Render(t.failure(r.Failure, r.Error))
 		default:
 			stat, lat = st.Faint.Render(s.spin.View()+" "+t.StatusWaiting), ""
 		}

@@ -110,7 +110,7 @@ func (s *reviewScreen) view(c *common, width int) (string, int) {
 			line(t.ReviewFiles)
 		}
 		for _, chg := range p.Changed() {
-			line("  " + actionWord(c, chg) + " " + st.Bold.Render(shortPath(home, chg.Path)) + st.Faint.Render("  ("+chg.Why+")"))
+			line("  " + actionWord(c, chg) + " " + st.Bold.Render(shortPath(home, chg.Path)) + st.Faint.Render("  ("+t.why(chg)+")"))
 			oldName, newName := shortPath(home, chg.Path), shortPath(home, chg.Path)
 			if !chg.Exists {
 				oldName = "/dev/null"

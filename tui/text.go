@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gosetup/gosetup/envwriter"
+	"github.com/gosetup/gosetup/probe"
 	"github.com/gosetup/gosetup/toolchain"
 )
 
@@ -80,32 +81,40 @@ type Text struct {
 	MoreBelow       string // n
 
 	// Mirrors screen.
-	MirrorsTitle    string
-	ProbeDeadline   string // seconds left
-	ProbeDone       string // seconds taken
-	ProbeCount      string // answered, total
-	KindArchive     string
-	KindProxy       string
-	KindSumDB       string
-	ColName         string
-	ColStatus       string
-	ColLatency      string
-	ColDetail       string
-	StatusWaiting   string
-	StatusOK        string
-	StatusFail      string
-	StatusStale     string
-	Chosen          string
-	ProbeHint       string
-	Recommendation  string // reason
-	ProbeNoHealthy  string
-	ProbeFailed     string // error
-	ProxyLists      string // version
-	ProxyPassesSum  string
-	SumDBVerified   string
-	ArchiveFile     string // file, MB
-	ProbeNotReady   string
-	ProbeNoneSource string
+	MirrorsTitle  string
+	ProbeDeadline string // seconds left
+	ProbeDone     string // seconds taken
+	ProbeCount    string // answered, total
+	KindArchive   string
+	KindProxy     string
+	KindSumDB     string
+	ColName       string
+	ColStatus     string
+	ColLatency    string
+	ColDetail     string
+	StatusWaiting string
+	StatusOK      string
+	StatusFail    string
+	// A failed probe's reason: its class (FailTimeout…), the server's or
+	// network's own text.
+	FailReason                                                          string
+	FailTimeout, FailNetwork, FailTLS, FailStatus, FailContent, FailSig string
+	FailNoVersion                                                       string
+	// Why a file changes, for the kinds whose reason is fixed: the env
+	// script, the Go env file.
+	WhyScript, WhyGoEnv string
+	StatusStale         string
+	Chosen              string
+	ProbeHint           string
+	Recommendation      string // reason
+	ProbeNoHealthy      string
+	ProbeFailed         string // error
+	ProxyLists          string // version
+	ProxyPassesSum      string
+	SumDBVerified       string
+	ArchiveFile         string // file, MB
+	ProbeNotReady       string
+	ProbeNoneSource     string
 
 	// Private screen.
 	PrivateTitle string
@@ -202,6 +211,31 @@ func (t *Text) source(s string) string {
 }
 
 // channel names a download channel.
+// failure is a probe failure's reason in t's language: the class is
+// localized, the detail (a server's or the network's text) kept as it is.
+func (t *Text) failure(class, detail string) string {
+	name := map[string]string{probe.FailTimeout: t.FailTimeout, probe.FailNetwork: t.FailNetwork, probe.FailTLS: t.FailTLS,
+		probe.FailStatus: t.FailStatus, probe.FailContent: t.FailContent, probe.FailSignature: t.FailSig,
+		probe.FailNoVersion: t.FailNoVersion}[class]
+	if name == "" {
+		name = t.StatusFail
+	}
+	return sprintf(t.FailReason, name, detail)
+}
+
+// why is why a change is made, in t's language where the reason is fixed
+// by the change's kind; a startup file's (which shells read it) is the
+// domain's text.
+func (t *Text) why(c envwriter.Change) string {
+	switch c.Kind {
+	case envwriter.KindScript:
+		return t.WhyScript
+	case envwriter.KindGoEnv:
+		return t.WhyGoEnv
+	}
+	return c.Why
+}
+
 func (t *Text) channel(s toolchain.Source) string {
 	switch s {
 	case toolchain.SourceArchive:
