@@ -3,96 +3,55 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
-
+	"github.com/gosetup/gosetup/internal/catalog"
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
-// probeFixture starts real local mirrors of every kind, some broken, and
-// writes a catalogue file for them. healthy=false makes every mirror fail.
+// probeFixture builds, from the shared mirror world, real local mirrors of
+// every kind, some broken, and writes a catalogue file for them: the
+// world's archive mirror and proxy, a broken proxy (a second world whose
+// proxy answers 503), the world's checksum database, and a forged one (a
+// third world's database under the same name, signed with another key).
+// healthy=false makes every mirror fail.
 func probeFixture(t *testing.T, healthy bool) string {
 	t.Helper()
-	skey, vkey, err := note.GenerateKey(rand.Reader, "sum.golang.org")
-	if err != nil {
-		t.Fatal(err)
+	const db = "sum.golang.org"
+	w := mirrortest.New(t, mirrortest.Options{SumDBName: db})
+	broken := mirrortest.New(t, mirrortest.Options{SumDBName: db})
+	forger := mirrortest.New(t, mirrortest.Options{SumDBName: db})
+	down := func(rw http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+		http.Error(rw, "down", http.StatusServiceUnavailable)
 	}
-	sign := func(skey string) []byte {
-		s, err := note.NewSigner(skey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, err := note.Sign(&note.Note{Text: string(tlog.FormatTree(tlog.Tree{N: 7}))}, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return msg
-	}
-	otherS, _, _ := note.GenerateKey(rand.Reader, "sum.golang.org")
-	head, forged := sign(skey), sign(otherS)
-	host := dist.Host()
-	start := func(h http.HandlerFunc) string {
-		s := httptest.NewServer(h)
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	down := func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
-	proxy := func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/golang.org/toolchain/@v/list":
-			io.WriteString(w, dist.ModuleVersion("go1.22.4", host)+"\n"+dist.ModuleVersion("go1.22.5", host)+"\n")
-		case "/golang.org/toolchain/@v/" + dist.ModuleVersion("go1.22.5", host) + ".info":
-			io.WriteString(w, `{"Version":"`+dist.ModuleVersion("go1.22.5", host)+`"}`)
-		case "/sumdb/sum.golang.org/supported":
-		case "/sumdb/sum.golang.org/latest":
-			w.Write(head)
-		default:
-			http.NotFound(w, r)
-		}
-	}
-	archive := func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/"+dist.ArchiveName("go1.22.5", host) {
-			http.NotFound(w, r)
-			return
-		}
-		magic := []byte{0x1f, 0x8b, 8, 0}
-		if host.OS == "windows" {
-			magic = []byte("PK\x03\x04")
-		}
-		body := make([]byte, 40<<20)
-		copy(body, magic)
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-	}
-	latest := func(b []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { w.Write(b) }
-	}
+	broken.Hook(mirrortest.RouteProxy, down)
+	// The probe finds a small archive implausible; serve one of a real
+	// archive's size that starts as the world's does.
+	big := make([]byte, 40<<20)
+	copy(big, w.ArchiveBytes(mirrortest.DefaultVersion, dist.Host()))
+	w.Hook(mirrortest.RouteArchive, func(rw http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+		http.ServeContent(rw, r, "", time.Time{}, bytes.NewReader(big))
+	})
 	if !healthy {
-		proxy, archive, head = down, down, nil
+		for _, r := range []mirrortest.Route{mirrortest.RouteArchive, mirrortest.RouteProxy, mirrortest.RouteSumDB} {
+			w.Hook(r, down)
+			forger.Hook(r, down)
+		}
 	}
+	_, archive, proxy, sumdb := w.Entries()
+	archive.Name, proxy.Name = "local-archive", "local-proxy"
 	cat := map[string]any{
-		"mode": "replace",
-		"archive": []map[string]string{
-			{"name": "local-archive", "url": start(archive)},
-		},
-		"proxy": []map[string]string{
-			{"name": "local-proxy", "url": start(proxy)},
-			{"name": "broken-proxy", "url": start(down)},
-		},
-		"sumdb": []map[string]string{
-			{"name": "sum.golang.org", "url": start(latest(head)), "key": vkey},
-			{"name": "sum.golang.org", "url": start(latest(forged)), "key": vkey},
-		},
+		"mode":    "replace",
+		"archive": []catalog.Entry{archive},
+		"proxy":   []catalog.Entry{proxy, {Name: "broken-proxy", URL: broken.ProxyURL}},
+		"sumdb":   []catalog.Entry{sumdb, {Name: db, URL: forger.SumDBURL, Key: w.SumDBKey}},
 	}
 	data, _ := json.Marshal(cat)
 	path := filepath.Join(t.TempDir(), "mirrors.json")
