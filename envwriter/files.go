@@ -120,13 +120,17 @@ func missingDirs(dir string) []string {
 // below; the config dir itself may be empty). Another run made them a moment ago and, failing, could not
 // remove them while this run held their lock; without this nobody would
 // record them and uninstall would leave ~/.config behind.
-func configDirsToRecord(configDir string) []string {
+//
+// Of the directories that exist it takes at most the config dir and its
+// parent, and never the home directory: those are the user's whatever
+// they hold.
+func configDirsToRecord(configDir, home string) []string {
 	var out []string
 	only := lockName
-	for d := configDir; ; d = filepath.Dir(d) {
+	for d := configDir; d != filepath.Clean(home); d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
 			ents, err := os.ReadDir(d)
-			if err != nil {
+			if err != nil || (d != configDir && d != filepath.Dir(configDir)) {
 				break
 			}
 			// The config dir may also be empty: made, and its lock file

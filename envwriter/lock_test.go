@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -171,6 +172,13 @@ func TestLeftLockDirIsRecorded(t *testing.T) {
 	}
 	env := testEnv(home, []string{"bash"}, nil)
 	mustApply(t, Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
+	st, err := LoadState(filepath.Join(cfg, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{cfg, filepath.Dir(cfg)}; !slices.Equal(st.Dirs, want) {
+		t.Errorf("recorded dirs %q, want %q (never the home or above)", st.Dirs, want)
+	}
 	os.Remove(filepath.Join(cfg, lockName)) // the other run lets go
 	mustUninstall(t, UninstallOptions{Env: env})
 	if _, err := os.Lstat(filepath.Join(home, ".config")); err == nil {

@@ -267,7 +267,7 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	next.MergeDirs(configDirsToRecord(p.ConfigDir))
+	next.MergeDirs(configDirsToRecord(p.ConfigDir, opts.Env.Home))
 	for _, c := range p.Changed() {
 		next.MergeDirs(missingDirs(filepath.Dir(c.Path)))
 	}
