@@ -106,7 +106,11 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "  %s  (%s)\n", c.Display(), c.Why)
 		}
 		for _, r := range plan.RegistryEdits {
-			fmt.Fprintf(a.stdout, "  HKCU\\Environment\\%s  (its prior type and text are recorded)\n", r.Name)
+			what := "rewritten"
+			if r.Deleted {
+				what = "deleted"
+			}
+			fmt.Fprintf(a.stdout, "  HKCU\\Environment\\%s  (%s; its prior type and text are recorded)\n", r.Name, what)
 		}
 		fmt.Fprintln(a.stdout, "undo everything gosetup changed, these lines included: gosetup uninstall")
 	}
@@ -160,6 +164,9 @@ func registryDiff(r envwriter.RegistryRecord) string {
 	oldName, old := "(not set)", []byte(nil)
 	if r.PriorExists {
 		oldName, old = name+" ("+typeName(r.PriorType)+")", lines(r.PriorData)
+	}
+	if r.Deleted {
+		return envwriter.UnifiedDiff(oldName, name+" (deleted)", old, nil)
 	}
 	d := envwriter.UnifiedDiff(oldName, name+" ("+typeName(r.Type)+")", old, lines(r.Data))
 	if d == "" && r.PriorType != r.Type {

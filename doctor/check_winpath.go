@@ -29,9 +29,17 @@ func (f *Facts) winPaths() (*WinPaths, error) {
 			return
 		}
 		f.win = &WinPaths{
-			User:   WinValue{Key: u.Key, Exists: u.Exists, Expand: u.Expand, Data: u.Data},
-			System: WinValue{Key: s.Key, Exists: s.Exists, Expand: s.Expand, Data: s.Data},
+			User:   WinValue{Key: u.Key, Name: "Path", Exists: u.Exists, Expand: u.Expand, Data: u.Data},
+			System: WinValue{Key: s.Key, Name: "Path", Exists: s.Exists, Expand: s.Expand, Data: s.Data},
 			Expand: os.LookupEnv,
+		}
+		gos, err := envwriter.ReadUserGoValues()
+		if err != nil {
+			f.winErr = err
+			return
+		}
+		for _, g := range gos {
+			f.win.UserGo = append(f.win.UserGo, WinValue{Key: g.Key, Name: g.Name, Exists: true, Expand: g.Expand, Data: g.Data})
 		}
 	})
 	return f.win, f.winErr
@@ -224,4 +232,41 @@ func checkWinPathEntries(ctx context.Context, f *Facts) []Finding {
 		}
 		return out
 	})
+}
+
+// checkWinGoEnv: GO* values in HKCU\Environment that gosetup did not write
+// there. Every new process gets them, so they shadow the Go env file and
+// go env -w seems to do nothing.
+func checkWinGoEnv(ctx context.Context, f *Facts) []Finding {
+	return f.windowsOnly(func(w *WinPaths) []Finding {
+		var out []Finding
+		for _, g := range w.UserGo {
+			if !g.Exists || f.wroteRegistry(g) {
+				continue
+			}
+			out = append(out, Finding{Severity: Warn,
+				Message:    g.Name + "=" + g.Data + " is set in HKCU\\Environment: every new process gets it, so it shadows the Go env file (go env -w " + g.Name + "=... seems to do nothing)",
+				Sources:    []Source{regSource(g, "")},
+				Fix:        "run gosetup repair to move it to the Go env file (the go command sees the same value)",
+				Repairable: true, Repair: &RepairHint{WinGoEnv: []string{g.Name}}})
+		}
+		if len(out) == 0 {
+			out = append(out, ok("no GO* value in HKCU\\Environment other than gosetup's"))
+		}
+		return out
+	})
+}
+
+// wroteRegistry reports whether g holds what gosetup itself wrote there
+// (gosetup env on Windows writes GO* values to the registry on purpose).
+func (f *Facts) wroteRegistry(g WinValue) bool {
+	if f.State == nil {
+		return false
+	}
+	for _, r := range f.State.Registry {
+		if strings.EqualFold(r.Name, g.Name) && !r.Deleted && r.Data == g.Data {
+			return true
+		}
+	}
+	return false
 }

@@ -128,6 +128,9 @@ type RepairHint struct {
 	DropPath []string
 	// WinPath asks for the Windows user Path to be rewritten.
 	WinPath bool
+	// WinGoEnv are GO* values to move from HKCU\Environment to the Go
+	// env file.
+	WinGoEnv []string
 	// Rewrite asks for gosetup's blocks and env scripts to be written
 	// again from its record.
 	Rewrite bool
@@ -227,6 +230,7 @@ func Checks() []Check {
 		{ID: "windows.path-length", Summary: "Windows: the Path fits what cmd.exe accepts", run: checkWinPathLength},
 		{ID: "windows.path-duplicates", Summary: "Windows: no entry is in both the user and the system Path", run: checkWinPathDuplicates},
 		{ID: "windows.path-entries", Summary: "Windows: every user Path entry names a directory, and gosetup's come first", run: checkWinPathEntries},
+		{ID: "windows.go-env", Summary: "Windows: no GO* value in HKCU\\Environment shadows the Go env file (except gosetup's own)", run: checkWinGoEnv},
 		{ID: "windows.system-go", Summary: "Windows: no Go in the system Path comes before the user Path", run: checkWinSystemGo},
 		{ID: "macos.path-helper", Summary: "macOS: path_helper in /etc/zprofile does not reorder a PATH set in ~/.zshenv", run: checkPathHelper},
 	}

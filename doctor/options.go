@@ -83,6 +83,9 @@ type Assignment struct {
 // WinPaths are the two Windows Path values.
 type WinPaths struct {
 	User, System WinValue
+	// UserGo are the GO* values in HKCU\Environment: every new process
+	// gets them, so they shadow the Go env file.
+	UserGo []WinValue
 	// Expand looks up a %VAR% as Windows would expand it.
 	Expand func(string) (string, bool)
 }
@@ -90,6 +93,7 @@ type WinPaths struct {
 // WinValue is one registry value.
 type WinValue struct {
 	Key    string // HKCU\Environment\Path
+	Name   string // Path, GOPROXY
 	Exists bool
 	Expand bool // REG_EXPAND_SZ (false: REG_SZ)
 	Data   string

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gosetup/gosetup/envwriter"
 )
 
 // winWorld runs the Windows checks on given Path values: the logic is the
@@ -117,5 +119,40 @@ func TestWinPathRepairAction(t *testing.T) {
 	}
 	if !strings.Contains(acts[0].Title, "REG_EXPAND_SZ") || !strings.Contains(acts[0].Title, `"c:\TOOLS\"`) {
 		t.Errorf("title %q", acts[0].Title)
+	}
+}
+
+// TestWinGoEnvInRegistry: a GOPROXY someone set in HKCU\Environment
+// shadows the Go env file; repair moves it there, keeping the value. The
+// GO* values gosetup env wrote itself are not findings.
+func TestWinGoEnvInRegistry(t *testing.T) {
+	w := newWorld(t)
+	cfg, err := envwriter.ConfigDir(w.envw())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &envwriter.State{Registry: []envwriter.RegistryRecord{{Name: "GOSUMDB", Type: envwriter.RegSZ, Data: "sum.golang.google.cn"}}}
+	if err := st.Save(envwriter.StatePath(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	paths := &WinPaths{UserGo: []WinValue{
+		{Key: `HKCU\Environment\GOPROXY`, Name: "GOPROXY", Exists: true, Data: "https://goproxy.io,direct"},
+		{Key: `HKCU\Environment\GOSUMDB`, Name: "GOSUMDB", Exists: true, Data: "sum.golang.google.cn"},
+	}}
+	rep := w.run(Options{WinPaths: func() (*WinPaths, error) { return paths, nil }}, "windows.go-env")
+	f := must(t, rep, "windows.go-env", Warn, `GOPROXY=https://goproxy.io,direct is set in HKCU\Environment`)
+	if !f.Repairable || !hasSource(f, SourceRegistry, `HKCU\Environment\GOPROXY`, 0) {
+		t.Errorf("%+v", f)
+	}
+	if fs := find(rep, "windows.go-env", Warn); len(fs) != 1 {
+		t.Errorf("gosetup's own GOSUMDB is a finding:\n%s", dump(rep))
+	}
+	acts := Actions(rep)
+	if len(acts) != 1 || len(acts[0].RegDelete) != 1 || acts[0].RegDelete[0].Name != "GOPROXY" || len(acts[0].Edits) != 1 || !acts[0].Edits[0].GoEnv {
+		t.Fatalf("actions: %+v", acts)
+	}
+	got, err := acts[0].Edits[0].Edit([]byte("GOPROXY=https://goproxy.cn\n"))
+	if err != nil || string(got) != "GOPROXY=https://goproxy.io,direct\n" {
+		t.Errorf("Go env file edit: %q, %v", got, err)
 	}
 }

@@ -30,6 +30,9 @@ type Action struct {
 	Edits []envwriter.FileEdit
 	// WinPath rewrites the Windows user Path in HKCU\Environment.
 	WinPath *WinPathFix
+	// RegDelete are HKCU\Environment values to remove, as doctor read
+	// them (nothing is removed when one changed since).
+	RegDelete []WinValue
 	// Choice, when set, asks which value of a setting to keep; Choose
 	// turns the answer into Edits.
 	Choice *Choice
@@ -104,8 +107,14 @@ func Actions(rep *Report) []*Action {
 		}
 		h := fd.Repair
 		switch {
+		case len(h.WinGoEnv) > 0:
+			for _, name := range h.WinGoEnv {
+				if a := f.winGoEnvAction(fd.Check, name); a != nil {
+					add("wingoenv "+strings.ToUpper(name), a, fd.Message)
+				}
+			}
 		case h.WinPath:
-			if a := f.winPathAction(context.Background(), fd.Check); a != nil {
+			if a := f.winPathAction(fd.Check); a != nil {
 				add("winpath", a, fd.Message)
 			}
 		case fd.Check == "env.shadowed":
@@ -274,6 +283,16 @@ func PlanRepair(ctx context.Context, env envwriter.Env, actions []*Action) (*env
 	for _, a := range actions {
 		if a.WinPath != nil {
 			rec, err := planWinPath(a.WinPath)
+			if err != nil {
+				return nil, err
+			}
+			reg = append(reg, rec)
+		}
+		for _, v := range a.RegDelete {
+			rec, err := envwriter.PlanRegistryDelete(v.Name)
+			if err == nil && rec.PriorData != v.Data {
+				err = fmt.Errorf(`%s %w; run gosetup repair again`, v.Key, errWinPathChanged)
+			}
 			if err != nil {
 				return nil, err
 			}

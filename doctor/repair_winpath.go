@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -164,10 +163,43 @@ func planWinPath(x *WinPathFix) (envwriter.RegistryRecord, error) {
 var errWinPathChanged = errors.New("changed since doctor read it")
 
 // winPathAction is the action for the Windows Path findings.
-func (f *Facts) winPathAction(ctx context.Context, check string) *Action {
+func (f *Facts) winPathAction(check string) *Action {
 	x := f.winPathFix()
 	if x == nil {
 		return nil
 	}
 	return &Action{Check: check, Title: x.title(), WinPath: x}
+}
+
+// winGoEnvAction moves a GO* value from HKCU\Environment to the Go env
+// file, keeping the value the go command sees today (the registry's, which
+// wins over the Go env file), so nothing changes in effect.
+func (f *Facts) winGoEnvAction(check, name string) *Action {
+	w, err := f.winPaths()
+	if err != nil || w == nil {
+		return nil
+	}
+	for _, g := range w.UserGo {
+		if !strings.EqualFold(g.Name, name) {
+			continue
+		}
+		keep := g.Data
+		if g.Expand && w.Expand != nil {
+			keep = envwriter.ExpandWinVarsWith(keep, w.Expand)
+		}
+		a := &Action{Check: check, Title: "move " + g.Name + "=" + keep + " from HKCU\\Environment to the Go env file (as go env -w)"}
+		gpath, _, _ := f.goEnvFileValues(f.Views[0])
+		if gpath == "" {
+			a.Manual = "GOENV=off: there is no Go env file to keep it in"
+			return a
+		}
+		key := strings.ToUpper(g.Name)
+		a.Edits = []envwriter.FileEdit{{Path: gpath, GoEnv: true, Why: "keep " + key + "=" + keep + " (as go env -w " + key + "=" + keep + ")",
+			Edit: func(text []byte) ([]byte, error) {
+				return envwriter.UpdateGoEnv(text, map[string]string{key: keep}, nil), nil
+			}}}
+		a.RegDelete = []WinValue{g}
+		return a
+	}
+	return nil
 }

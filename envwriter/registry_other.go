@@ -41,3 +41,17 @@ func ApplyRegistryEdits(recs []RegistryRecord) ([]RegistryRecord, error) {
 	}
 	return nil, errNoRegistry
 }
+
+// PlanRegistryDelete is only available on Windows; see registry_windows.go.
+func PlanRegistryDelete(name string) (RegistryRecord, error) { return RegistryRecord{}, errNoRegistry }
+
+// RegValue is one string value of HKCU\Environment.
+type RegValue struct {
+	Key, Name string
+	Expand    bool
+	Data      string
+}
+
+// ReadUserGoValues lists the GO* values of HKCU\Environment; elsewhere
+// there are none.
+func ReadUserGoValues() ([]RegValue, error) { return nil, errNoRegistry }

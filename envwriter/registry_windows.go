@@ -331,6 +331,11 @@ func revertRegistry(k registry.Key, recs []RegistryRecord, lookup func(string) (
 			continue
 		}
 		switch {
+		case r.Deleted:
+			// gosetup removed it: it comes back unless someone set it since.
+			if !cur.exists {
+				errs = append(errs, restoreOne(k, r))
+			}
 		case cur.exists && cur.typ == r.Type && bytes.Equal(cur.raw, regStringBytes(r.Data)):
 			errs = append(errs, restoreOne(k, r))
 		case cur.exists && strings.EqualFold(r.Name, pathValueName) && isRegString(cur.typ) && len(r.Added) > 0:
@@ -440,7 +445,11 @@ func ApplyRegistryEdits(recs []RegistryRecord) ([]RegistryRecord, error) {
 		if err == nil && !priorHolds(cur, r) {
 			err = fmt.Errorf(`HKCU\%s\%s %w; nothing was changed`, envKeyPath, r.Name, ErrRegistryChanged)
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case r.Deleted:
+			err = k.DeleteValue(r.Name)
+		default:
 			err = setRegValue(k, r.Name, r.Type, regStringBytes(r.Data))
 		}
 		if err != nil {
@@ -461,4 +470,55 @@ func priorHolds(cur regValue, r RegistryRecord) bool {
 	}
 	raw, err := decodePrior(r.PriorData)
 	return err == nil && cur.typ == r.PriorType && bytes.Equal(cur.raw, raw)
+}
+
+// PlanRegistryDelete is PlanRegistryValue for removing name: the record
+// keeps its prior type and bytes, for uninstall.
+func PlanRegistryDelete(name string) (RegistryRecord, error) {
+	r, err := PlanRegistryValue(name, 0, "")
+	if err != nil {
+		return r, err
+	}
+	if !r.PriorExists {
+		return r, fmt.Errorf(`HKCU\%s\%s %w`, envKeyPath, name, ErrRegistryChanged)
+	}
+	r.Type, r.Data, r.Deleted = r.PriorType, "", true
+	return r, nil
+}
+
+// RegValue is one string value of HKCU\Environment.
+type RegValue struct {
+	Key, Name string
+	Expand    bool
+	Data      string
+}
+
+// ReadUserGoValues lists the GO* string values of HKCU\Environment.
+func ReadUserGoValues() ([]RegValue, error) {
+	k, err := registry.OpenKey(registry.CURRENT_USER, envKeyPath, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf(`opening HKCU\%s: %w`, envKeyPath, err)
+	}
+	defer k.Close()
+	names, err := k.ReadValueNames(-1)
+	if err != nil {
+		return nil, fmt.Errorf(`listing HKCU\%s: %w`, envKeyPath, err)
+	}
+	var out []RegValue
+	for _, n := range names {
+		if !strings.HasPrefix(strings.ToUpper(n), "GO") {
+			continue
+		}
+		v, err := readRegValue(&k, n)
+		if err != nil {
+			return nil, err
+		}
+		if v.exists && isRegString(v.typ) {
+			out = append(out, RegValue{Key: `HKCU\` + envKeyPath + `\` + n, Name: n, Expand: v.typ == registry.EXPAND_SZ, Data: regText(v.raw)})
+		}
+	}
+	return out, nil
 }

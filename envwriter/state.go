@@ -126,6 +126,10 @@ type RegistryRecord struct {
 	// Type and Data are what gosetup wrote.
 	Type uint32 `json:"type"`
 	Data string `json:"data"`
+	// Deleted is true when gosetup removed the value (repair moving a
+	// GO* value to the Go env file): revert creates it again when it is
+	// still absent.
+	Deleted bool `json:"deleted,omitempty"`
 	// Added lists, for Path, the segments gosetup put there (moved to the
 	// front or inserted), so revert can remove just those when the value
 	// was changed by someone since.
@@ -363,8 +367,8 @@ func (s *State) MergeRegistryEdits(recs []RegistryRecord) {
 				continue
 			}
 			found = true
-			if r.PriorExists && r.PriorType == old.Type && r.PriorData == old.Data {
-				old.Type, old.Data = r.Type, r.Data
+			if r.PriorExists && !old.Deleted && r.PriorType == old.Type && r.PriorData == old.Data {
+				old.Type, old.Data, old.Deleted = r.Type, r.Data, r.Deleted
 			} else {
 				*old = r
 			}
