@@ -2,8 +2,11 @@ package envwriter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -159,7 +162,7 @@ func (p *Plan) applyRegistry() error {
 // unchangedSincePlan guards against another program editing a file
 // between planning (and the user agreeing to the diff) and writing.
 func unchangedSincePlan(c Change) error {
-	b, err := os.ReadFile(c.Path)
+	sum, err := hashFile(c.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if c.Exists {
@@ -168,7 +171,7 @@ func unchangedSincePlan(c Change) error {
 		return nil
 	case err != nil:
 		return err
-	case !c.Exists || hashBytes(b) != hashBytes(c.Old):
+	case !c.Exists || sum != hashBytes(c.Old):
 		return fmt.Errorf("%s changed while gosetup was running; run gosetup again", c.Path)
 	}
 	return nil
@@ -229,4 +232,19 @@ func restoreRegistryEdits(edits []RegistryRecord) {
 	if len(edits) > 0 {
 		RevertRegistry(edits)
 	}
+}
+
+// hashFile is hashBytes of the file at path, read as a stream: a large
+// startup file is already held (as Old and New) and is not copied again.
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -27,8 +27,9 @@ func blockSpan(text []byte) (start, end int, found bool, err error) {
 		if i := bytes.IndexByte(line, '\n'); i >= 0 {
 			line, next = line[:i], off+i+1
 		}
-		l := string(bytes.TrimRight(line, "\r"))
-		switch l {
+		// switch on the conversion itself: no string is made per line,
+		// which for a large file was a copy of it in garbage.
+		switch string(bytes.TrimRight(line, "\r")) {
 		case BeginMarker:
 			if start >= 0 {
 				return 0, 0, false, fmt.Errorf("two %q lines; remove the gosetup block by hand and run gosetup again", BeginMarker)

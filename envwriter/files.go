@@ -50,6 +50,11 @@ func readTarget(p string) (fileState, error) {
 	if !fi.Mode().IsRegular() {
 		return st, fmt.Errorf("%s is not a regular file (%s); gosetup only edits regular files: replace it with one or remove it", name, fi.Mode().Type())
 	}
+	// A larger file could not be kept in the record for undo (a record
+	// over the cap is damaged), so it is not edited at all.
+	if fi.Size() > MaxRecordedFile {
+		return st, fmt.Errorf("%s is larger than %d MB, more than gosetup edits (it could not record the file for undo); add gosetup's line to it by hand or make it smaller", name, MaxRecordedFile>>20)
+	}
 	b, err := os.ReadFile(st.Path)
 	if err != nil {
 		return st, fmt.Errorf("cannot read %s: %w", name, err)

@@ -107,7 +107,9 @@ func TestConcurrentRunsKeepEveryRecord(t *testing.T) {
 	if oks < rounds {
 		t.Errorf("only %d of %d attempts succeeded; the lock should make most wait, not fail:\n%s\n%s", oks, 2*rounds, outs[0].String(), outs[1].String())
 	}
-	mustUninstall(t, UninstallOptions{Env: testEnv(home, []string{"bash", "zsh"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})})
+	if p := mustUninstall(t, UninstallOptions{Env: testEnv(home, []string{"bash", "zsh"}, map[string]string{"GOENV": filepath.Join(home, "goenv")})}); len(p.Skipped) > 0 {
+		t.Errorf("uninstall skipped %+v", p.Skipped)
+	}
 	after := snapshot(t, home)
 	got := ParseGoEnv([]byte(strings.TrimPrefix(after["goenv"], "-rw-r--r--:")))
 	if got["GOPRIVATE"] != "mine.example" || got["GOFLAGS"] != "-mod=mod" || len(got) != 2 {

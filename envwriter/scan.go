@@ -28,6 +28,13 @@ var scanned = map[string]bool{"GOPROXY": true, "GOSUMDB": true, "GOPRIVATE": tru
 // GOPROXY=x followed by export GOPROXY are all found; a value computed at
 // run time is reported as written.
 func ScanAssignments(text []byte, fish bool) []Assignment {
+	// The parsers build a tree many times the file's size: a file that
+	// never names a scanned variable (a large generated startup file) has
+	// none of their assignments, since the parsers only see literal names,
+	// and is not parsed at all.
+	if !mentionsScanned(text) {
+		return nil
+	}
 	var as []shellenv.Assignment
 	if fish {
 		as, _ = shellenv.ParseFish(text, "", "")
@@ -80,4 +87,15 @@ func sourcedFiles(text []byte, fish bool, home string) []string {
 		out = append(out, s.Path)
 	}
 	return out
+}
+
+// mentionsScanned reports whether text contains the name of a scanned
+// variable anywhere.
+func mentionsScanned(text []byte) bool {
+	for name := range scanned {
+		if bytes.Contains(text, []byte(name)) {
+			return true
+		}
+	}
+	return false
 }

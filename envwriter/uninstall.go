@@ -179,6 +179,10 @@ func (p *Plan) planStrayBlocks() {
 		paths = append(paths, f.path)
 	}
 	for _, path := range paths {
+		// Skip a file already planned before reading it again.
+		if seen[evalOr(path)] {
+			continue
+		}
 		fsx, err := readTarget(path)
 		if err != nil || !fsx.Exists || seen[fsx.Path] {
 			continue
