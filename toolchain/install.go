@@ -62,6 +62,12 @@ type Installer struct {
 	// RankTimeout bounds the quick parallel probe that orders mirrors
 	// (default 3s; negative: keep catalogue order).
 	RankTimeout time.Duration
+	// Connections is how many connections an archive download may use in
+	// total, spread over the best few mirrors (at most two each) when they
+	// serve byte ranges; 0 or 1 downloads as one stream, the behaviour
+	// before ranged downloads (DefaultConnections is what the commands
+	// use). Servers that refuse ranges are downloaded as one stream.
+	Connections int
 	// Limits caps what an archive may unpack to.
 	Limits Limits
 	// Environ is the environment bin/go version runs with (default
@@ -75,6 +81,9 @@ type Installer struct {
 	// maxModuleZip caps a module zip download (default modzip.MaxZipFile,
 	// the go command's own limit); tests lower it.
 	maxModuleZip int64
+	// rangedChunk is the ranged download's chunk size (default
+	// rangedChunk); tests lower it to split small archives.
+	rangedChunk int64
 }
 
 // Defaults for the low-speed limit. 32 kB/s is two hours for a 70 MB
@@ -476,6 +485,10 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 	bad := make([]bool, len(ch.mirrors))
 	var failures []MirrorError
 	startedOver := false
+	// single is set once ranges are refused everywhere, or a copy put
+	// together from several mirrors failed its check: the next attempt is
+	// one stream from one mirror at a time, so the blame is clear.
+	single := in.Connections <= 1
 	var want *hashFuture
 	if ch.source == SourceModule {
 		// The checksum database lookup runs while the zip downloads.
@@ -518,6 +531,70 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 		if cfg.lowSpeedTime <= 0 {
 			cfg.lowSpeedTime = DefaultLowSpeedTime
 		}
+		if !single && (ch.source == SourceArchive && ch.file.Size > 0 || ch.source == SourceModule) {
+			var rf *rangedFetch
+			var fromCache bool
+			var err error
+			if ch.source == SourceArchive {
+				rep.startDownload(ch.file.Size)
+				rf, fromCache, err = in.fetchArchiveRanged(ctx, cfg, ms, ch.file, rel, st, rep)
+			} else {
+				cfg.max = in.maxModuleZip
+				if cfg.max <= 0 {
+					cfg.max = modzip.MaxZipFile
+				}
+				rf, fromCache, err = in.fetchModuleRanged(ctx, cfg, ms, rel, st, rep, want)
+			}
+			if err == nil {
+				if i := rf.Main(); i >= 0 {
+					return ms[i], nil
+				}
+				return ms[0], nil // every byte came from the cache
+			}
+			if ctx.Err() != nil {
+				return mirror{}, ctx.Err()
+			}
+			if errors.Is(err, errRangesRefused) {
+				single = true
+				rep.emit(Event{Phase: PhaseConnect, Message: "no mirror serves byte ranges; downloading as one stream"})
+				continue
+			}
+			if rf == nil {
+				return mirror{}, err
+			}
+			failures = append(failures, rf.Failures()...)
+			for i, d := range rf.Dead() {
+				if d {
+					bad[idx[i]] = true
+				}
+			}
+			var ce contentError
+			if !errors.As(err, &ce) {
+				var all *AllMirrorsFailedError
+				if errors.As(err, &all) {
+					return mirror{}, &AllMirrorsFailedError{Failures: failures}
+				}
+				return mirror{}, err
+			}
+			if fromCache && !startedOver {
+				startedOver = true
+				rep.emit(Event{Phase: PhaseFailover, Source: ch.source, Err: ce.err, Message: "the copy resumed from an earlier run was bad; downloading it again from the start"})
+				continue
+			}
+			served := rf.Served()
+			if len(served) == 1 {
+				i := served[0]
+				bad[idx[i]] = true
+				failures = append(failures, MirrorError{Mirror: ms[i].Name, Err: ce.err})
+				rep.emit(Event{Phase: PhaseFailover, Mirror: ms[i].Name, URL: ms[i].URL, Err: ce.err})
+				continue
+			}
+			// Several mirrors contributed and the bytes cannot tell which
+			// one lied: fetch from one trusted source at a time.
+			single = true
+			rep.emit(Event{Phase: PhaseFailover, Source: ch.source, Err: ce.err, Message: "the copy put together from several mirrors was bad; downloading it again from one mirror at a time"})
+			continue
+		}
 		var s *stream
 		var err error
 		switch ch.source {
@@ -528,7 +605,9 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 			}
 			rep.startDownload(cfg.size)
 			s = newStream(ctx, cfg, ms)
+			rep.connDelta(1)
 			err = in.fetchArchive(ctx, s, ch.file, rel, st, rep)
+			rep.connDelta(-1)
 		case SourceModule:
 			rep.startDownload(-1)
 			cfg.magic = []byte("PK\x03\x04")
@@ -539,7 +618,9 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 				cfg.max = modzip.MaxZipFile
 			}
 			s = newStream(ctx, cfg, ms)
+			rep.connDelta(1)
 			err = in.fetchModule(ctx, s, rel, st, rep, want)
+			rep.connDelta(-1)
 		}
 		s.Close()
 		if err == nil {
@@ -757,6 +838,14 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 	// From here on the bytes are complete: whatever is wrong with them,
 	// a later run must not resume onto them.
 	done = true
+	return in.checkModuleZip(ctx, zf, n, rel, st, rep, want)
+}
+
+// checkModuleZip waits for the checksum database's answer, checks the
+// downloaded zip (n bytes) against the module zip rules, unpacks it while
+// hashing every file and compares the h1 hash.
+func (in *Installer) checkModuleZip(ctx context.Context, zf *os.File, n int64, rel Release, st *stage, rep *reporter, want *hashFuture) error {
+	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
 	select {
 	case <-want.done:
 	case <-ctx.Done():

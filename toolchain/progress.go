@@ -2,6 +2,7 @@ package toolchain
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +38,12 @@ type Event struct {
 	URL    string // what is being fetched
 	// Done and Total count downloaded bytes; Total is -1 when unknown.
 	Done, Total int64
-	// Rate is the average download rate in bytes per second.
+	// Rate is the average download rate in bytes per second, over all
+	// connections together (bytes kept from an earlier run do not count).
 	Rate float64
+	// Conns is the number of connections receiving bytes at the time of
+	// a PhaseDownload event (0 when not known, 1 for a single stream).
+	Conns int
 	// Files counts files unpacked so far; FilesTotal is how many there
 	// are when known (a zip's directory says so up front), else 0.
 	Files, FilesTotal int
@@ -79,6 +84,8 @@ type reporter struct {
 	files    int
 	filesMax int
 	dlRate   float64 // the download's rate once it finished, else 0
+	base     int64   // bytes of done kept from an earlier run
+	live     atomic.Int32
 	lastSent map[Phase]time.Time
 }
 
@@ -178,7 +185,7 @@ func (r *reporter) startDownload(total int64) {
 		return
 	}
 	r.mu.Lock()
-	r.start, r.done, r.total, r.files, r.filesMax, r.dlRate = time.Now(), 0, total, 0, 0, 0
+	r.start, r.done, r.total, r.files, r.filesMax, r.dlRate, r.base = time.Now(), 0, total, 0, 0, 0, 0
 	r.mu.Unlock()
 }
 
@@ -226,7 +233,7 @@ func (r *reporter) flush(p Phase) {
 	r.maybeSend(p, true)
 	if p == PhaseDownload && r.dlRate == 0 {
 		if el := time.Since(r.start).Seconds(); el > 0 {
-			r.dlRate = float64(r.done) / el
+			r.dlRate = float64(r.done-r.base) / el
 		}
 	}
 }
@@ -240,13 +247,33 @@ func (r *reporter) maybeSend(p Phase, force bool) {
 		return
 	}
 	r.lastSent[p] = now
-	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files, FilesTotal: r.filesMax}
+	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files, FilesTotal: r.filesMax, Conns: int(r.live.Load())}
 	if r.dlRate > 0 {
 		e.Rate = r.dlRate
 	} else if el := now.Sub(r.start).Seconds(); el > 0 {
-		e.Rate = float64(r.done) / el
+		e.Rate = float64(r.done-r.base) / el
 	}
 	r.send(e, !force)
+}
+
+// resumed counts n bytes kept from an earlier run as done, without
+// counting them in the rate.
+func (r *reporter) resumed(n int64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.done += n
+	r.base += n
+	r.mu.Unlock()
+}
+
+// connDelta adjusts the number of live connections.
+func (r *reporter) connDelta(d int) {
+	if r == nil {
+		return
+	}
+	r.live.Add(int32(d))
 }
 
 // setTotal records a download size learnt from the server.

@@ -1,0 +1,91 @@
+package toolchain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// fetchArchiveRanged downloads an official archive over several
+// connections into a spill file (resumable in the next run) while a tar.gz
+// streams from the spill's complete prefix through SHA-256 into the
+// unpacker; a zip is hashed and unpacked from the spill once complete.
+// fromCache reports that the copy started with bytes of an earlier run.
+func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms []mirror, f File, rel Release, st *stage, rep *reporter) (rf *rangedFetch, fromCache bool, err error) {
+	want, err := hex.DecodeString(f.SHA256)
+	if err != nil || len(want) != sha256.Size {
+		return nil, false, fmt.Errorf("the release index gives no valid SHA-256 for %s; refusing to install an unverified archive", f.Filename)
+	}
+	sp, have, err := in.openSpill(ctx, st, f.Filename, "archive "+f.Filename+" sha256:"+f.SHA256, f.Size, rep)
+	if err != nil {
+		return nil, false, err
+	}
+	magic := []byte{0x1f, 0x8b}
+	isZip := strings.HasSuffix(f.Filename, ".zip")
+	if isZip {
+		magic = []byte("PK\x03\x04")
+	}
+	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: f.Size, conns: in.Connections, chunk: in.rangedChunk, stall: cfg.stall,
+		attempts: cfg.attempts, backoff: cfg.backoff, magic: magic, rep: rep}, ms, sp.f, sp.f, have)
+	rf.onChange = func() { sp.save(rf.have, false) }
+	defer func() {
+		// What was written stays for the next run unless the bytes were
+		// wrong or could not be written.
+		var ce contentError
+		var we *writeError
+		keep := err != nil && !errors.As(err, &ce) && !errors.As(err, &we) && !errors.Is(err, errRangesRefused)
+		sp.finish(keep, rf.Have())
+	}()
+	defer rf.Close()
+	if n := have.total(); n > 0 {
+		fromCache = true
+		rep.resumed(n)
+		rep.emit(Event{Phase: PhaseConnect, Message: fmt.Sprintf("resuming an earlier download: %.1f of %.1f MB already here", float64(n)/1e6, float64(f.Size)/1e6)})
+	}
+	rf.start()
+	h := sha256.New()
+	t := newTree(st.dir, "go/", in.Limits, rep)
+	if isZip {
+		if err := rf.Wait(); err != nil {
+			return rf, fromCache, err
+		}
+		rep.flush(PhaseDownload)
+		if _, err := io.Copy(h, io.NewSectionReader(sp.f, 0, f.Size)); err != nil {
+			return rf, fromCache, err
+		}
+		if err := checkSum(h, want, f.Filename, rel.Index); err != nil {
+			return rf, fromCache, err
+		}
+		rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches " + rel.Index.String()})
+		if _, err := unpackZip(ctx, sp.f, f.Size, t, false); err != nil {
+			return rf, fromCache, unpackErr(err)
+		}
+		rep.flush(PhaseUnpack)
+		return rf, fromCache, nil
+	}
+	src := io.TeeReader(rf, h)
+	ra := newReadAhead(src, rf.Abort, 8, 256<<10)
+	err = unpackTarGz(ctx, ra, t)
+	if err == nil {
+		// Whatever follows the archive's end (padding) is hashed too.
+		_, err = io.Copy(io.Discard, ra)
+	}
+	ra.Close()
+	if err != nil {
+		if werr := rf.Wait(); werr != nil && !errors.Is(werr, context.Canceled) {
+			return rf, fromCache, werr
+		}
+		return rf, fromCache, unpackErr(err)
+	}
+	rep.flush(PhaseDownload)
+	rep.flush(PhaseUnpack)
+	if err := checkSum(h, want, f.Filename, rel.Index); err != nil {
+		return rf, fromCache, err
+	}
+	rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches " + rel.Index.String()})
+	return rf, fromCache, nil
+}

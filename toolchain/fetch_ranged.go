@@ -1,0 +1,613 @@
+package toolchain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gosetup/gosetup/internal/httpx"
+)
+
+// Defaults of the ranged downloader. Chunks of a few MB keep the per-request
+// overhead small against a capped mirror's 1–10 MB/s while leaving enough
+// pieces of a 70 MB toolchain for the connections to share; two connections
+// per mirror is what download accelerators use by default without being
+// banned.
+const (
+	DefaultConnections = 4
+	rangedChunk        = 4 << 20
+	rangedPerMirror    = 2
+)
+
+// rangedConfig tunes a ranged download.
+type rangedConfig struct {
+	client    *http.Client
+	size      int64 // required: the file's trusted length
+	conns     int   // connections in total
+	perMirror int   // connections per mirror at most
+	chunk     int64
+	stall     time.Duration
+	attempts  int // transient failures a mirror may have
+	backoff   time.Duration
+	magic     []byte
+	rep       *reporter
+}
+
+// errRangesRefused means no mirror answered a Range request with the
+// requested bytes (206 and a matching Content-Range): the caller downloads
+// the file as one stream instead.
+var errRangesRefused = errors.New("no mirror serves byte ranges")
+
+// span is a byte range [start, end) one connection is fetching; end may be
+// lowered by a thief (under rangedFetch.mu).
+type span struct {
+	start, end int64
+}
+
+// rangedFetch downloads a file of known size from several mirrors at once,
+// over several connections, into a file at the bytes' own offsets (a sparse
+// spill file in the download cache). Read returns the file's bytes in
+// order, each as soon as it and every byte before it have arrived, so the
+// archive's hash and unpacking start with the leading chunks.
+//
+// Scheduling: the file is cut into chunks queued in order; each idle
+// connection takes the lowest queued chunk from the best mirror that has
+// fewer than perMirror connections; when the queue is empty, an idle
+// connection takes the far half of the busiest connection's remaining span
+// (work stealing), so a slow mirror ends up with little to do. A transient
+// failure requeues what was left; a mirror that serves wrong bytes (bad
+// status, HTML, a Content-Range for another offset or size, a wrong start
+// of the file) is dropped with a failover event naming why.
+//
+// Nothing here is trusted: the caller hashes the whole file before use.
+type rangedFetch struct {
+	ctx     context.Context
+	abort   context.CancelFunc
+	cfg     rangedConfig
+	mirrors []mirror
+	w       io.WriterAt
+	r       io.ReaderAt
+
+	mu       sync.Mutex
+	cond     *sync.Cond // bytes arrived, or the download ended: for Read
+	sched    *sync.Cond // a connection ended or a mirror died: for next
+	have     rangeSet   // bytes written
+	from     []int      // per mirror: bytes written
+	queue    []span
+	active   []*span
+	dead     []bool
+	noRange  []bool
+	fails    []int
+	inUse    []int // connections per mirror
+	live     int   // connections receiving
+	failures []MirrorError
+	err      error // final failure
+	finished bool
+	wg       sync.WaitGroup
+	off      int64  // Read position
+	onChange func() // called (under mu) when have grows; records progress
+}
+
+// newRangedFetch prepares (but does not start) a download into w; have
+// lists bytes already in w from an earlier run.
+func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w io.WriterAt, r io.ReaderAt, have rangeSet) *rangedFetch {
+	if cfg.conns <= 0 {
+		cfg.conns = DefaultConnections
+	}
+	if cfg.perMirror <= 0 {
+		cfg.perMirror = rangedPerMirror
+	}
+	if cfg.chunk <= 0 {
+		cfg.chunk = rangedChunk
+	}
+	if cfg.attempts <= 0 {
+		cfg.attempts = 3
+	}
+	if cfg.stall <= 0 {
+		cfg.stall = 30 * time.Second
+	}
+	if cfg.backoff <= 0 {
+		cfg.backoff = time.Second
+	}
+	ctx, abort := context.WithCancel(ctx)
+	f := &rangedFetch{ctx: ctx, abort: abort, cfg: cfg, mirrors: mirrors, w: w, r: r,
+		have: have.clip(cfg.size), from: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)),
+		noRange: make([]bool, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors))}
+	f.cond = sync.NewCond(&f.mu)
+	f.sched = sync.NewCond(&f.mu)
+	for _, g := range f.have.missing(cfg.size) {
+		for a := g.start; a < g.end; a += cfg.chunk {
+			f.queue = append(f.queue, span{a, min(a+cfg.chunk, g.end)})
+		}
+	}
+	return f
+}
+
+// start launches the connections. At most as many as there are chunks are
+// useful at first; the others join by stealing.
+func (f *rangedFetch) start() {
+	context.AfterFunc(f.ctx, func() {
+		f.mu.Lock()
+		f.cond.Broadcast()
+		f.sched.Broadcast()
+		f.mu.Unlock()
+	})
+	f.mu.Lock()
+	if len(f.queue) == 0 {
+		f.finished = true
+	}
+	f.mu.Unlock()
+	for range f.cfg.conns {
+		f.wg.Add(1)
+		go f.worker()
+	}
+	go func() {
+		f.wg.Wait()
+		f.mu.Lock()
+		if !f.finished && f.err == nil {
+			f.fail()
+		}
+		f.cond.Broadcast()
+		f.mu.Unlock()
+	}()
+}
+
+// fail sets the final error (under mu) once no mirror is left.
+func (f *rangedFetch) fail() {
+	if f.err != nil {
+		return
+	}
+	if err := f.ctx.Err(); err != nil {
+		f.err = err
+		return
+	}
+	all := true
+	for i, d := range f.dead {
+		if d && !f.noRange[i] {
+			all = false
+		}
+	}
+	if all && f.have.total() == 0 {
+		f.err = errRangesRefused
+		return
+	}
+	if len(f.failures) == 0 {
+		f.err = errors.New("no mirror to download from")
+		return
+	}
+	f.err = &AllMirrorsFailedError{Failures: f.failures}
+}
+
+// Close stops every connection and waits for them.
+func (f *rangedFetch) Close() error {
+	f.abort()
+	f.wg.Wait()
+	return nil
+}
+
+// Abort interrupts the download and any Read waiting for bytes.
+func (f *rangedFetch) Abort() { f.abort() }
+
+// Wait blocks until the whole file is written or the download failed.
+func (f *rangedFetch) Wait() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.finished && f.err == nil && f.ctx.Err() == nil {
+		f.cond.Wait()
+	}
+	if f.finished {
+		return nil
+	}
+	if f.err != nil {
+		return f.err
+	}
+	return f.ctx.Err()
+}
+
+// Read returns the next bytes of the file in order, waiting for them.
+func (f *rangedFetch) Read(p []byte) (int, error) {
+	f.mu.Lock()
+	if f.off >= f.cfg.size {
+		f.mu.Unlock()
+		return 0, io.EOF
+	}
+	var avail int64
+	for {
+		avail = f.have.prefixFrom(f.off) - f.off
+		if avail > 0 {
+			break
+		}
+		if f.err != nil {
+			err := f.err
+			f.mu.Unlock()
+			return 0, err
+		}
+		if err := f.ctx.Err(); err != nil {
+			f.mu.Unlock()
+			return 0, err
+		}
+		f.cond.Wait()
+	}
+	off := f.off
+	f.mu.Unlock()
+	if int64(len(p)) > avail {
+		p = p[:avail]
+	}
+	n, err := f.r.ReadAt(p, off)
+	f.mu.Lock()
+	f.off += int64(n)
+	f.mu.Unlock()
+	if err == io.EOF && n == len(p) {
+		err = nil
+	}
+	return n, err
+}
+
+// Have is a copy of the ranges written so far.
+func (f *rangedFetch) Have() rangeSet {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append(rangeSet(nil), f.have...)
+}
+
+// Main is the index of the mirror that delivered the most bytes, or -1.
+func (f *rangedFetch) Main() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	best := -1
+	for i, n := range f.from {
+		if n > 0 && (best < 0 || n > f.from[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// Served lists the indexes of the mirrors that delivered bytes.
+func (f *rangedFetch) Served() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []int
+	for i, n := range f.from {
+		if n > 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Dead reports which mirrors were dropped.
+func (f *rangedFetch) Dead() []bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]bool(nil), f.dead...)
+}
+
+// Failures lists the dropped mirrors and why.
+func (f *rangedFetch) Failures() []MirrorError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]MirrorError(nil), f.failures...)
+}
+
+// Live is the number of connections receiving bytes now.
+func (f *rangedFetch) Live() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.live
+}
+
+// next picks a mirror and a span for an idle connection (under mu). It
+// returns ok=false when the connection should end: the file is complete,
+// every mirror is dead, or nothing is left to share.
+func (f *rangedFetch) next() (mi int, sp *span, ok bool) {
+	for {
+		if f.finished || f.err != nil || f.ctx.Err() != nil {
+			return 0, nil, false
+		}
+		mi = -1
+		alive := false
+		for i := range f.mirrors {
+			if f.dead[i] {
+				continue
+			}
+			alive = true
+			if f.inUse[i] < f.cfg.perMirror {
+				mi = i
+				break
+			}
+		}
+		if !alive {
+			return 0, nil, false
+		}
+		if mi >= 0 {
+			if len(f.queue) > 0 {
+				s := f.queue[0]
+				f.queue = f.queue[1:]
+				sp = &s
+			} else if sp = f.steal(); sp == nil && len(f.active) == 0 {
+				return 0, nil, false
+			}
+			if sp != nil {
+				f.inUse[mi]++
+				f.active = append(f.active, sp)
+				return mi, sp, true
+			}
+		}
+		// Every usable mirror is at its limit, or nothing is worth
+		// stealing yet: wait for a connection to finish or fail.
+		f.sched.Wait()
+	}
+}
+
+// steal splits the active span with the most left to fetch and returns
+// its far half, or nil if no span is worth splitting.
+func (f *rangedFetch) steal() *span {
+	var best *span
+	var left int64
+	for _, s := range f.active {
+		l := s.end - f.have.prefixFrom(s.start)
+		if l > left {
+			best, left = s, l
+		}
+	}
+	// Splitting less than an eighth of a chunk costs more in requests
+	// than it can save.
+	if best == nil || left < f.cfg.chunk/4 {
+		return nil
+	}
+	pos := f.have.prefixFrom(best.start)
+	mid := pos + left/2
+	thief := &span{mid, best.end}
+	best.end = mid
+	return thief
+}
+
+// release ends a connection's use of a span (under mu): what is left of
+// it goes back to the queue's front.
+func (f *rangedFetch) release(mi int, sp *span) {
+	f.inUse[mi]--
+	for i, s := range f.active {
+		if s == sp {
+			f.active = append(f.active[:i], f.active[i+1:]...)
+			break
+		}
+	}
+	if pos := f.have.prefixFrom(sp.start); pos < sp.end {
+		f.queue = append([]span{{pos, sp.end}}, f.queue...)
+	}
+	if f.have.total() >= f.cfg.size {
+		f.finished = true
+	}
+	f.cond.Broadcast()
+	f.sched.Broadcast()
+}
+
+func (f *rangedFetch) worker() {
+	defer f.wg.Done()
+	buf := make([]byte, 64<<10)
+	for {
+		f.mu.Lock()
+		mi, sp, ok := f.next()
+		f.mu.Unlock()
+		if !ok {
+			return
+		}
+		err := f.fetch(mi, sp, buf)
+		f.mu.Lock()
+		f.release(mi, sp)
+		if err != nil && f.ctx.Err() == nil {
+			f.failMirror(mi, err)
+		}
+		f.mu.Unlock()
+		if err != nil && f.ctx.Err() == nil && !f.isDead(mi) {
+			f.sleep(mi)
+		}
+	}
+}
+
+func (f *rangedFetch) isDead(mi int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dead[mi]
+}
+
+func (f *rangedFetch) sleep(mi int) {
+	f.mu.Lock()
+	d := f.cfg.backoff << min(f.fails[mi]-1, 4)
+	f.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-f.ctx.Done():
+	}
+}
+
+// failMirror counts a failure of mirror mi (under mu) and drops it after a
+// permanent one or too many transient ones.
+func (f *rangedFetch) failMirror(mi int, err error) {
+	if f.dead[mi] {
+		return
+	}
+	var pe permanentError
+	var re rangeRefusedError
+	switch {
+	case errors.As(err, &re):
+		f.noRange[mi] = true
+		f.dead[mi] = true
+	case errors.As(err, &pe):
+		f.dead[mi] = true
+	default:
+		f.fails[mi]++
+		f.dead[mi] = f.fails[mi] >= f.cfg.attempts
+	}
+	if f.dead[mi] {
+		m := f.mirrors[mi]
+		f.failures = append(f.failures, MirrorError{Mirror: m.Name, Err: err})
+		f.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err, Message: "dropped from the ranged download"})
+		all := true
+		for _, d := range f.dead {
+			all = all && d
+		}
+		if all {
+			f.fail()
+		}
+	}
+	f.cond.Broadcast()
+	f.sched.Broadcast()
+}
+
+// rangeRefusedError is a mirror that does not serve byte ranges.
+type rangeRefusedError struct{ err error }
+
+func (e rangeRefusedError) Error() string { return e.err.Error() }
+func (e rangeRefusedError) Unwrap() error { return e.err }
+
+// fetch downloads sp from mirror mi into the file until sp (whose end a
+// thief may lower meanwhile) is complete.
+func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
+	m := f.mirrors[mi]
+	f.mu.Lock()
+	start, end := f.have.prefixFrom(sp.start), sp.end
+	f.mu.Unlock()
+	if start >= end {
+		return nil
+	}
+	reqCtx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, m.URL, nil)
+	if err != nil {
+		return permanent("bad URL: %v", err)
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end-1))
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := f.cfg.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := f.checkResponse(resp, start); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.live++
+	f.mu.Unlock()
+	f.cfg.rep.connDelta(1)
+	defer func() {
+		f.cfg.rep.connDelta(-1)
+		f.mu.Lock()
+		f.live--
+		f.mu.Unlock()
+	}()
+	body := httpx.NewStallReader(resp.Body, f.cfg.stall, cancel)
+	defer body.Close()
+	pos := start
+	for {
+		f.mu.Lock()
+		end = sp.end
+		f.mu.Unlock()
+		if pos >= end {
+			return nil
+		}
+		p := buf
+		if int64(len(p)) > end-pos {
+			p = p[:end-pos]
+		}
+		n, rerr := body.Read(p)
+		f.mu.Lock()
+		if end = sp.end; pos+int64(n) > end {
+			// A thief took the rest while this Read was running.
+			n = int(max(end-pos, 0))
+		}
+		f.mu.Unlock()
+		if n > 0 {
+			if pos < int64(len(f.cfg.magic)) {
+				if err := checkMagic(f.cfg.magic, pos, p[:n]); err != nil {
+					return err
+				}
+			}
+			if _, err := f.w.WriteAt(p[:n], pos); err != nil {
+				f.mu.Lock()
+				f.err = &writeError{path: "the download cache", err: err}
+				f.cond.Broadcast()
+				f.mu.Unlock()
+				f.abort()
+				return err
+			}
+			f.mu.Lock()
+			f.have = f.have.add(pos, pos+int64(n))
+			f.from[mi] += n
+			f.fails[mi] = 0
+			if f.onChange != nil {
+				f.onChange()
+			}
+			f.cond.Broadcast()
+			f.mu.Unlock()
+			f.cfg.rep.addBytes(n)
+			pos += int64(n)
+		}
+		if rerr == io.EOF {
+			f.mu.Lock()
+			end = sp.end
+			f.mu.Unlock()
+			if pos < end {
+				return fmt.Errorf("the response ended at byte %d, before %d", pos, end)
+			}
+			return nil
+		}
+		if rerr != nil {
+			return fmt.Errorf("connection lost at byte %d: %w", pos, rerr)
+		}
+	}
+}
+
+func checkMagic(magic []byte, pos int64, b []byte) error {
+	want := magic[pos:]
+	got := b
+	if len(got) > len(want) {
+		got = got[:len(want)]
+	}
+	if string(got) != string(want[:len(got)]) {
+		return permanent("served something that is not the expected file (it starts with %q)", printable(b))
+	}
+	return nil
+}
+
+// checkResponse accepts only 206 with the requested start and the trusted
+// total: anything else is another file, an error page, or a server that
+// ignores Range.
+func (f *rangedFetch) checkResponse(resp *http.Response, start int64) error {
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return permanent("not found (%s)", untrusted(resp.Status, 100))
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		return serverError{fmt.Errorf("server error (%s)", untrusted(resp.Status, 100))}
+	case resp.StatusCode == http.StatusOK:
+		if resp.ContentLength >= 0 && resp.ContentLength != f.cfg.size {
+			return permanent("has %d bytes where %d are expected (a different file?)", resp.ContentLength, f.cfg.size)
+		}
+		return rangeRefusedError{errors.New("ignores Range requests (answered 200 with the whole file)")}
+	case resp.StatusCode != http.StatusPartialContent:
+		return permanent("unexpected response %s", untrusted(resp.Status, 100))
+	}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "text/html" {
+		return permanent("served an HTML page (%s) instead of the file", untrusted(resp.Header.Get("Content-Type"), 100))
+	}
+	got, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+	if err != nil {
+		return permanent("bad Content-Range: %v", err)
+	}
+	if got != start {
+		return permanent("answered a range at byte %d instead of %d", got, start)
+	}
+	if total != f.cfg.size {
+		return permanent("has %d bytes where %d are expected (a different file?)", total, f.cfg.size)
+	}
+	return nil
+}
