@@ -65,7 +65,10 @@ func usageFor(err error) error {
 	var src *setup.InvalidSourceError
 	var scope *setup.InvalidScopeError
 	var bad *setup.InvalidSettingsError
+	var conns *setup.InvalidConnectionsError
 	switch {
+	case errors.As(err, &conns):
+		return usagef("--connections %d: use 1 (a single stream) to %d", conns.N, setup.MaxConnections)
 	case errors.As(err, &src):
 		return usagef("--source %q: use auto, archive or module", src.Source)
 	case errors.As(err, &scope):

@@ -19,10 +19,11 @@ import (
 // runInstall implements `gosetup install [VERSION]`: it parses the flags,
 // runs setup's install sequence, and prints what happened.
 func runInstall(ctx context.Context, a *app, args []string) error {
-	fs := a.newFlagSet("install", "[VERSION] [--dir DIR] [--source auto|archive|module] [--mirror NAME|URL] [--mirrors FILE] [--yes] [--no-modify-path] [--proxy LIST] [--sumdb VALUE] [--private PATTERNS]")
+	fs := a.newFlagSet("install", "[VERSION] [--dir DIR] [--source auto|archive|module] [--mirror NAME|URL] [--connections N] [--mirrors FILE] [--yes] [--no-modify-path] [--proxy LIST] [--sumdb VALUE] [--private PATTERNS]")
 	dirFlag := fs.String("dir", "", "install into `DIR` (default: /usr/local/go for root on Linux and macOS, else a per-user directory; see the README)")
 	sourceFlag := fs.String("source", "auto", "download channel: auto, archive (official archives, SHA-256 from the release index) or module (golang.org/toolchain from a GOPROXY, checked against the checksum database)")
 	mirrorFlag := fs.String("mirror", "", "download only from this archive mirror or module proxy (catalogue `NAME` or URL)")
+	conns := fs.Int("connections", toolchain.DefaultConnections, "download over up to `N` connections in total, at most two per mirror, where mirrors serve byte ranges (1: a single stream)")
 	mirrors := mirrorsFlag(fs)
 	yes := fs.Bool("yes", false, "replace an existing installation (or put back one an interrupted install left aside) without asking; required without a terminal")
 	fs.BoolVar(yes, "y", false, "shorthand for --yes")
@@ -42,7 +43,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	if len(rest) > 1 {
 		return usagef("install takes one VERSION, got %d arguments (%s); quote a constraint: gosetup install '>=1.21, <1.23'", len(rest), strings.Join(rest, " "))
 	}
-	req := setup.InstallRequest{Spec: "latest", Dir: *dirFlag, Source: toolchain.Source(*sourceFlag), Mirror: *mirrorFlag, Yes: *yes}
+	req := setup.InstallRequest{Spec: "latest", Dir: *dirFlag, Source: toolchain.Source(*sourceFlag), Mirror: *mirrorFlag, Yes: *yes, Connections: *conns}
 	if len(rest) == 1 {
 		if strings.TrimSpace(rest[0]) == "" {
 			return usagef("VERSION is empty; give a version such as 1.22 or latest, or leave it out for the latest")
@@ -278,7 +279,9 @@ func (p *installProgress) handle(e toolchain.Event) {
 			line = fmt.Sprintf("%s: %s", e.Mirror, e.Message)
 		}
 	case toolchain.PhaseFailover:
-		if e.Mirror != "" {
+		if e.Mirror != "" && e.Message != "" {
+			line = fmt.Sprintf("%s %s: %v", e.Mirror, e.Message, e.Err)
+		} else if e.Mirror != "" {
 			line = fmt.Sprintf("%s failed: %v; trying the next", e.Mirror, e.Err)
 		} else {
 			line = fmt.Sprintf("the %s channel failed: %v; %s", e.Source, e.Err, e.Message)
@@ -330,6 +333,9 @@ func (p *installProgress) counts(e toolchain.Event) string {
 	}
 	if e.Rate > 0 {
 		s += fmt.Sprintf(" at %s/s", mb(int64(e.Rate)))
+	}
+	if e.Conns > 1 {
+		s += fmt.Sprintf(" over %d connections", e.Conns)
 	}
 	switch {
 	case p.files > 0 && e.FilesTotal > 0:

@@ -33,6 +33,8 @@ func TestDispatchUsage(t *testing.T) {
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{[]string{"version", "--bogus"}, exitUsage, "-bogus"},
 		{[]string{"help", "nope"}, exitUsage, `"nope"`},
+		{[]string{"install", "--connections", "99"}, exitUsage, "--connections 99: use 1"},
+		{[]string{"install", "--connections", "-1"}, exitUsage, "--connections -1: use 1"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runApp(t, nil, c.args...)

@@ -29,10 +29,25 @@ type InstallRequest struct {
 	// Yes answers yes to every question (replace, restore) without
 	// asking Confirm.
 	Yes bool
+	// Connections is how many connections the download may use in total
+	// (spread over a few mirrors serving byte ranges); 0 means
+	// toolchain.DefaultConnections, 1 a single stream.
+	Connections int
 	// Settings, when set, are written with the toolchain's PATH entry
 	// once it is in place; nil writes nothing (the face prints the PATH
 	// line instead). They must already be resolved (ResolveSettings).
 	Settings *SettingsRequest
+}
+
+// MaxConnections bounds InstallRequest.Connections: more connections than
+// this only get a client banned by mirrors.
+const MaxConnections = 16
+
+// InvalidConnectionsError is a connection count out of range.
+type InvalidConnectionsError struct{ N int }
+
+func (e *InvalidConnectionsError) Error() string {
+	return fmt.Sprintf("%d connections: use 1 (one stream) to %d", e.N, MaxConnections)
 }
 
 // InvalidSourceError is a download channel that does not exist.
@@ -44,6 +59,9 @@ func (e *InvalidSourceError) Error() string {
 
 // Check validates r without touching the disk or the network.
 func (r InstallRequest) Check() error {
+	if r.Connections < 0 || r.Connections > MaxConnections {
+		return &InvalidConnectionsError{N: r.Connections}
+	}
 	if r.Source != "" {
 		if _, ok := toolchain.ParseSource(string(r.Source)); !ok {
 			return &InvalidSourceError{Source: string(r.Source)}
@@ -243,7 +261,10 @@ func (f *Flow) Install(ctx context.Context, req InstallRequest) (*InstallOutcome
 	in := &toolchain.Installer{
 		Client: f.Client, Catalog: f.Catalog, Platform: f.platform(), CacheDir: f.cacheDir(),
 		SumDB:    ChecksumDB(f.effectiveGOSUMDB(), f.Client, f.Catalog, f.cacheDir()),
-		Progress: f.Progress,
+		Progress: f.Progress, Connections: req.Connections,
+	}
+	if in.Connections == 0 {
+		in.Connections = toolchain.DefaultConnections
 	}
 	if f.installer != nil {
 		f.installer(in)
