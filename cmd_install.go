@@ -23,7 +23,7 @@ func runInstall(ctx context.Context, a *app, args []string) error {
 	dirFlag := fs.String("dir", "", "install into `DIR` (default: /usr/local/go for root on Linux and macOS, else a per-user directory; see the README)")
 	sourceFlag := fs.String("source", "auto", "download channel: auto, archive (official archives, SHA-256 from the release index) or module (golang.org/toolchain from a GOPROXY, checked against the checksum database)")
 	mirrorFlag := fs.String("mirror", "", "download only from this archive mirror or module proxy (catalogue `NAME` or URL)")
-	conns := fs.Int("connections", toolchain.DefaultConnections, "download over up to `N` connections in total, at most two per mirror, where mirrors serve byte ranges (1: a single stream)")
+	conns := fs.Int("connections", toolchain.DefaultConnections, "download over up to `N` connections in total, at most four per mirror, where mirrors serve byte ranges (1: a single stream)")
 	mirrors := mirrorsFlag(fs)
 	yes := fs.Bool("yes", false, "replace an existing installation (or put back one an interrupted install left aside) without asking; required without a terminal")
 	fs.BoolVar(yes, "y", false, "shorthand for --yes")

@@ -62,11 +62,11 @@ type Installer struct {
 	// RankTimeout bounds the quick parallel probe that orders mirrors
 	// (default 3s; negative: keep catalogue order).
 	RankTimeout time.Duration
-	// Connections is how many connections an archive download may use in
-	// total, spread over the best few mirrors (at most two each) when they
-	// serve byte ranges; 0 or 1 downloads as one stream, the behaviour
-	// before ranged downloads (DefaultConnections is what the commands
-	// use). Servers that refuse ranges are downloaded as one stream.
+	// Connections is how many connections a download (either channel)
+	// may use in total, spread over the three best mirrors that serve
+	// byte ranges, at most four each; 0 or 1 downloads as one stream, the
+	// behaviour before ranged downloads (DefaultConnections is what the
+	// commands use). Servers that refuse ranges get one stream.
 	Connections int
 	// Limits caps what an archive may unpack to.
 	Limits Limits
