@@ -151,17 +151,20 @@ func (in *Installer) dropModulePartial(ctx context.Context, version string) {
 	if in.CacheDir == "" {
 		return
 	}
-	p := in.partialPath(dist.ModuleVersion(version, in.Platform))
-	if _, err := os.Lstat(p); err != nil {
-		return
+	mv := dist.ModuleVersion(version, in.Platform)
+	// The single stream's partial and the ranged download's spill.
+	for _, p := range []string{in.partialPath(mv), filepath.Join(in.CacheDir, "downloads", mv+".zip.part")} {
+		if _, err := os.Lstat(p); err != nil {
+			continue
+		}
+		lock, err := filelock.Acquire(ctx, p+".lock", filelock.Options{})
+		if err != nil {
+			continue
+		}
+		os.Remove(p)
+		os.Remove(p + ".json")
+		lock.Release()
 	}
-	lock, err := filelock.Acquire(ctx, p+".lock", filelock.Options{})
-	if err != nil {
-		return
-	}
-	os.Remove(p)
-	os.Remove(p + ".json")
-	lock.Release()
 }
 
 // writeError is a failure to write the download to disk (a full disk, a

@@ -178,6 +178,10 @@ func TestPartialDroppedAfterOtherChannel(t *testing.T) {
 	os.MkdirAll(filepath.Dir(partial), 0o755)
 	os.WriteFile(partial, []byte("PK\x03\x04 an interrupted download"), 0o644)
 	os.WriteFile(partial+".json", []byte(`{}`), 0o644)
+	// And a ranged download's spill with its record.
+	spillPath := strings.TrimSuffix(partial, "ial")
+	os.WriteFile(spillPath, []byte("PK\x03\x04"), 0o644)
+	os.WriteFile(spillPath+".json", []byte(`{}`), 0o644)
 	in := e.installer()
 	in.CacheDir = cache
 	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
@@ -185,5 +189,8 @@ func TestPartialDroppedAfterOtherChannel(t *testing.T) {
 	}
 	if p := partialsIn(t, cache); len(p) != 0 {
 		t.Fatalf("cache still holds %v after the archive install", p)
+	}
+	if _, err := os.Stat(spillPath); !os.IsNotExist(err) {
+		t.Fatalf("the module spill survived the archive install: %v", err)
 	}
 }
