@@ -86,8 +86,9 @@ type rangedFetch struct {
 	dead     []bool
 	noRange  []bool
 	fails    []int
-	inUse    []int // connections per mirror
-	live     int   // connections receiving
+	inUse    []int  // connections per mirror
+	said     []bool // the mirror's connect event was sent
+	live     int    // connections receiving
 	failures []MirrorError
 	err      error // final failure
 	finished bool
@@ -120,7 +121,7 @@ func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w i
 	ctx, abort := context.WithCancel(ctx)
 	f := &rangedFetch{ctx: ctx, abort: abort, cfg: cfg, mirrors: mirrors, w: w, r: r,
 		have: have.clip(cfg.size), from: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)),
-		noRange: make([]bool, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors))}
+		noRange: make([]bool, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors)), said: make([]bool, len(mirrors))}
 	f.cond = sync.NewCond(&f.mu)
 	f.sched = sync.NewCond(&f.mu)
 	for _, g := range f.have.missing(cfg.size) {
@@ -501,7 +502,14 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 	}
 	f.mu.Lock()
 	f.live++
+	first := !f.said[mi]
+	f.said[mi] = true
 	f.mu.Unlock()
+	if first {
+		// As a single stream does: name each mirror as it starts serving.
+		f.cfg.rep.setChannel(f.cfg.rep.sourceOf(), m.Name)
+		f.cfg.rep.emit(Event{Phase: PhaseConnect, Mirror: m.Name, URL: m.URL})
+	}
 	f.cfg.rep.connDelta(1)
 	defer func() {
 		f.cfg.rep.connDelta(-1)
