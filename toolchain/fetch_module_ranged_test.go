@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // rangedModuleZip is a module zip of about 3 MB that does not compress.
@@ -23,7 +24,7 @@ func rangedModuleZip(t *testing.T, p dist.Platform) []byte {
 	for i := range noise {
 		noise[i] = byte(r.Uint32())
 	}
-	return makeZip(t, withRoot(dist.ModuleZipPrefix(instVersion, p), append(fakeToolchain(instVersion, p), tEntry{Name: "src/noise.bin", Body: string(noise), Mode: 0o644})))
+	return mirrortest.Zip(dist.ModuleZipPrefix(instVersion, p), append(fakeToolchain(instVersion, p), tEntry{Name: "src/noise.bin", Body: string(noise), Mode: 0o644}))
 }
 
 func TestRangedModuleTwoProxies(t *testing.T) {

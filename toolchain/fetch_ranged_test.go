@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // rangedArchive is a toolchain archive of about 3 MB that does not
@@ -25,7 +27,7 @@ func rangedArchive(t *testing.T, e *env) []byte {
 	for i := range noise {
 		noise[i] = byte(r.Uint32())
 	}
-	return makeTarGz(t, withRoot("go/", append(fakeToolchain(instVersion, e.p), tEntry{Name: "src/noise.bin", Body: string(noise), Mode: 0o644})))
+	return mirrortest.TarGz("go/", append(fakeToolchain(instVersion, e.p), tEntry{Name: "src/noise.bin", Body: string(noise), Mode: 0o644}))
 }
 
 // rangedInstaller is e's installer with ranged downloads on, small chunks
