@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,19 @@ func progressEvents() []toolchain.Event {
 		{Phase: toolchain.PhaseConnect, Source: toolchain.SourceArchive, Mirror: "golang.google.cn"},
 		{Phase: toolchain.PhaseDownload, Mirror: "golang.google.cn", Done: 41_200_000, Total: 75_431_209, Rate: 6_300_000, Files: 5210},
 		{Phase: toolchain.PhaseUnpack, Mirror: "golang.google.cn", Files: 5210},
+	}
+}
+
+// rangedEvents are a multi-connection download caught mid-way: one of
+// three mirrors has been dropped for wrong bytes and six connections are
+// live on the other two.
+func rangedEvents() []toolchain.Event {
+	return []toolchain.Event{
+		{Phase: toolchain.PhaseResolve},
+		{Phase: toolchain.PhaseConnect, Source: toolchain.SourceArchive, Mirror: "aliyun"},
+		{Phase: toolchain.PhaseFailover, Source: toolchain.SourceArchive, Mirror: "ustc", Err: errBoom, Message: "dropped from the ranged download"},
+		{Phase: toolchain.PhaseDownload, Mirror: "aliyun", Done: 41_200_000, Total: 75_431_209, Rate: 38_400_000, Conns: 6, Files: 5210},
+		{Phase: toolchain.PhaseUnpack, Mirror: "aliyun", Files: 5210},
 	}
 }
 
@@ -65,6 +79,18 @@ func TestGoldenViews(t *testing.T) {
 				p.event(e)
 			}
 		}},
+		{"progress-ranged", func(t *testing.T, m *Model) {
+			m.c.choices.Release = fixedReleases.List[1]
+			m.at = len(m.path) - 2
+			p := m.screens[stepInstall].(*progressScreen)
+			p.started, p.total = true, -1
+			p.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+			p.bar = newBar(m.c)
+			m.c.choices.Install = true
+			for _, e := range rangedEvents() {
+				p.event(e)
+			}
+		}},
 		{"done", func(t *testing.T, m *Model) {
 			send(t, m, press("enter"), press("enter"), press("enter"))
 		}},
@@ -80,5 +106,30 @@ func TestGoldenViews(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// A failover that names a mirror and carries a message is a mirror leaving
+// a ranged download (it goes on over the others); one without is the
+// download moving to the next mirror. The screen words the two apart, and
+// shows the live connections only when there is more than one.
+func TestProgressDroppedMirrorAndConnections(t *testing.T) {
+	m := newTestModel(t, &fixedBackend{}, English, 120, 40)
+	m.c.choices.Install = true
+	p := m.screens[stepInstall].(*progressScreen)
+	p.started, p.total = true, -1
+	p.bar = newBar(m.c)
+	p.event(toolchain.Event{Phase: toolchain.PhaseFailover, Mirror: "ustc", Err: errBoom, Message: "dropped from the ranged download"})
+	p.event(toolchain.Event{Phase: toolchain.PhaseFailover, Mirror: "aliyun", Err: errBoom})
+	p.event(toolchain.Event{Phase: toolchain.PhaseDownload, Mirror: "tuna", Done: 1e6, Total: 2e6, Rate: 3e7, Conns: 5})
+	view, _ := p.view(m.c, 120)
+	for _, want := range []string{"ustc dropped (", "the other connections carry on", "aliyun failed (", "trying the next", "30.0 MB/s  5 connections"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("progress screen lacks %q:\n%s", want, view)
+		}
+	}
+	p.event(toolchain.Event{Phase: toolchain.PhaseDownload, Mirror: "tuna", Done: 1.5e6, Total: 2e6, Rate: 3e7, Conns: 1})
+	if view, _ := p.view(m.c, 120); !strings.Contains(view, "30.0 MB/s  0s left") {
+		t.Errorf("one live connection is shown as a count:\n%s", view)
 	}
 }

@@ -45,14 +45,24 @@ type progressScreen struct {
 	done       int64
 	total      int64
 	rate       float64
+	conns      int // live connections, from the last download event
 	files      int
 	filesTotal int
-	notes      [][2]string // failovers (mirror, reason), in order
+	notes      []progressNote // failovers and dropped mirrors, in order
 	installed  bool
 	writing    bool
 	finished   bool
 	err        error
 	settingErr error
+}
+
+// progressNote is a line under the phases: a mirror (or channel) given
+// up, and why.
+type progressNote struct {
+	mirror, reason string
+	// dropped: the mirror left a ranged download that carries on over
+	// the other mirrors' connections, rather than the download moving on.
+	dropped bool
 }
 
 func (s *progressScreen) typing() bool { return false }
@@ -189,12 +199,16 @@ func (s *progressScreen) event(e toolchain.Event) {
 		if who == "" {
 			who = string(e.Source)
 		}
-		s.notes = append(s.notes, [2]string{who, oneLine(e.Err)})
+		// A failover that names a mirror and says more is a mirror
+		// leaving a ranged download that goes on over the others'
+		// connections; one without is the download moving to the next.
+		dropped := e.Mirror != "" && e.Message != ""
+		s.notes = append(s.notes, progressNote{who, oneLine(e.Err), dropped})
 		return
 	case toolchain.PhaseConnect:
 		s.mirror = e.Mirror
 	case toolchain.PhaseDownload:
-		s.done, s.total, s.rate = e.Done, e.Total, e.Rate
+		s.done, s.total, s.rate, s.conns = e.Done, e.Total, e.Rate, e.Conns
 		if e.Files > s.files {
 			s.files = e.Files
 		}
@@ -292,7 +306,11 @@ func (s *progressScreen) view(c *common, width int) (string, int) {
 		b.WriteString(" " + st.Faint.Render("·") + " " + t.PhaseSettings + "\n")
 	}
 	for _, n := range s.notes {
-		b.WriteString(st.Warn.Render(wrap(sprintf(t.Failover, n[0], n[1]), width)) + "\n")
+		format := t.Failover
+		if n.dropped {
+			format = t.Dropped
+		}
+		b.WriteString(st.Warn.Render(wrap(sprintf(format, n.mirror, n.reason), width)) + "\n")
 	}
 	b.WriteString("\n")
 	switch {
@@ -338,6 +356,9 @@ func (s *progressScreen) downloadLine(c *common, width int) string {
 	}
 	if s.rate > 0 {
 		parts = append(parts, sprintf(t.Speed, s.rate/1e6))
+		if s.conns > 1 {
+			parts = append(parts, sprintf(t.Conns, s.conns))
+		}
 		if s.total > 0 && s.done < s.total {
 			left := time.Duration(float64(s.total-s.done) / s.rate * float64(time.Second))
 			parts = append(parts, sprintf(t.ETA, shortDuration(left)))

@@ -155,10 +155,12 @@ type Text struct {
 	DownloadFrom   string // mirror
 	Bytes          string // done MB, total MB
 	Speed          string // MB/s
+	Conns          string // live connections (more than one)
 	ETA            string // duration
 	Files          string // files
 	FilesOf        string // files, total
 	Failover       string // mirror, error
+	Dropped        string // mirror, error
 	ConfirmQuit    string
 	StoppingNote   string
 	Stopped        string // dir
