@@ -166,21 +166,21 @@ func (b *wizardBackend) Doctor(ctx context.Context) (*tui.DoctorSummary, error) 
 		return nil, err
 	}
 	s := &tui.DoctorSummary{}
-	var fails, warns []string
+	var fails, warns []tui.DoctorFinding
 	for _, f := range rep.Findings {
 		switch f.Severity {
 		case doctor.Fail:
 			s.Fail++
-			fails = append(fails, "✗ "+f.Check+": "+f.Message)
+			fails = append(fails, tui.DoctorFinding{Check: f.Check, Fail: true, Detail: f.Message})
 		case doctor.Warn:
 			s.Warn++
-			warns = append(warns, "! "+f.Check+": "+f.Message)
+			warns = append(warns, tui.DoctorFinding{Check: f.Check, Detail: f.Message})
 		default:
 			s.OK++
 		}
 		s.CanRepair = s.CanRepair || (f.Repairable && f.Severity != doctor.OK)
 	}
-	s.Lines = append(fails, warns...)
+	s.Findings = append(fails, warns...)
 	return s, nil
 }
 

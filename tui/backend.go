@@ -78,13 +78,25 @@ type InstalledGo struct {
 	Version string // "" when it did not run
 }
 
-// DoctorSummary is doctor's verdict in counts, with the findings' lines.
+// DoctorSummary is doctor's verdict in counts, with the findings.
 type DoctorSummary struct {
 	OK, Warn, Fail int
-	// Lines are the warnings and failures, one line each, worst first.
-	Lines []string
+	// Findings are the warnings and failures, worst first. They carry the
+	// check's id, not a title, so that the wizard can name each in its own
+	// language.
+	Findings []DoctorFinding
 	// CanRepair is set when the wizard can lead to a repair of them.
 	CanRepair bool
+}
+
+// DoctorFinding is one warning or failure of doctor's.
+type DoctorFinding struct {
+	// Check is doctor's stable check id ("go.found").
+	Check string
+	// Fail is set for a failure; otherwise it is a warning.
+	Fail bool
+	// Detail is doctor's own one-line message (English, free-form).
+	Detail string
 }
 
 // Releases are the installable versions, newest first.

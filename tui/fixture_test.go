@@ -63,7 +63,7 @@ var fixedReleases = &Releases{
 
 func (b *fixedBackend) Doctor(ctx context.Context) (*DoctorSummary, error) {
 	if b.doctor == nil {
-		return &DoctorSummary{OK: 14, Warn: 1, Lines: []string{"! security.go-patch: go1.19.8 lacks the security fixes of go1.19.13"}}, nil
+		return &DoctorSummary{OK: 14, Warn: 1, Findings: []DoctorFinding{{Check: "security.go-patch", Detail: "go1.19.8 lacks the security fixes of go1.19.13"}}}, nil
 	}
 	return b.doctor, nil
 }

@@ -227,12 +227,12 @@ func (s *detectScreen) view(c *common, width int) (string, int) {
 		}
 		line("  " + mark.Render(sprintf(t.DoctorCounts, dc.OK, dc.Warn, dc.Fail)))
 		// The worst few; gosetup doctor lists them all.
-		for i, l := range dc.Lines {
+		for i, f := range dc.Findings {
 			if i == 3 {
-				line("    " + st.Faint.Render(sprintf(t.DoctorMore, len(dc.Lines)-3)))
+				line("    " + st.Faint.Render(sprintf(t.DoctorMore, len(dc.Findings)-3)))
 				break
 			}
-			line("    " + l)
+			line("    " + t.finding(f, width-4))
 		}
 	}
 

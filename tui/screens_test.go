@@ -33,7 +33,7 @@ func TestDetectShowsMachineAndPlan(t *testing.T) {
 	wantOn(t, m, "linux/amd64", "/usr/bin/go go1.19.8", "bash, fish, zsh (login shell: bash)",
 		"~/.bashrc, ~/.profile", "GOPROXY=https://proxy.golang.org,direct", "Install go1.26.8", "into ~/.local/go, replacing go1.25.3",
 		"~/.config/gosetup/env (create), ~/.profile (edit)", "gosetup uninstall", "❯ Proceed with the installation (default)",
-		"14 ok, 1 warnings, 0 failures", "security.go-patch")
+		"14 ok, 1 warnings, 0 failures", "! go lacks the newest patch release: go1.19.8")
 	if strings.Contains(plain(m), "Repair") {
 		t.Error("repair is offered without doctor")
 	}
@@ -44,9 +44,9 @@ func TestDetectShowsMachineAndPlan(t *testing.T) {
 }
 
 func TestDetectRepairPreselectedOnDoctorFail(t *testing.T) {
-	be := &fixedBackend{doctor: &DoctorSummary{OK: 10, Warn: 1, Fail: 2, CanRepair: true, Lines: []string{"✗ path.go-shadowed: /usr/bin/go comes first"}}}
+	be := &fixedBackend{doctor: &DoctorSummary{OK: 10, Warn: 1, Fail: 2, CanRepair: true, Findings: []DoctorFinding{{Check: "path.go-shadowed", Fail: true, Detail: "/usr/bin/go comes first"}}}}
 	m := newTestModel(t, be, English, 100, 40)
-	wantOn(t, m, "10 ok, 1 warnings, 2 failures", "❯ Repair what doctor found", "path.go-shadowed")
+	wantOn(t, m, "10 ok, 1 warnings, 2 failures", "❯ Repair what doctor found", "✗ another go comes first on PATH: /usr/bin/go comes first")
 	send(t, m, press("enter"))
 	if m.c.outcome != OutcomeRepair || be.installs != 0 {
 		t.Fatalf("repair: outcome %v, %d installs", m.c.outcome, be.installs)
@@ -65,7 +65,7 @@ func TestDetectLateDoctorKeepsTheUsersChoice(t *testing.T) {
 	if m.current() != stepMirrors {
 		t.Fatalf("enter on proceed: at %v, want the mirrors", m.current())
 	}
-	send(t, m, doctorMsg{d: &DoctorSummary{OK: 3, Fail: 1, CanRepair: true, Lines: []string{"✗ go.found: not on PATH"}}})
+	send(t, m, doctorMsg{d: &DoctorSummary{OK: 3, Fail: 1, CanRepair: true, Findings: []DoctorFinding{{Check: "go.found", Fail: true, Detail: "not on PATH"}}}})
 	send(t, m, press("esc"))
 	wantOn(t, m, "❯ Proceed with the installation", "1 failures")
 	send(t, m, press("enter"))

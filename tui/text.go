@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/gosetup/gosetup/envwriter"
 	"github.com/gosetup/gosetup/probe"
 	"github.com/gosetup/gosetup/toolchain"
@@ -103,18 +105,22 @@ type Text struct {
 	// Why a file changes, for the kinds whose reason is fixed: the env
 	// script, the Go env file.
 	WhyScript, WhyGoEnv string
-	StatusStale         string
-	Chosen              string
-	ProbeHint           string
-	Recommendation      string // reason
-	ProbeNoHealthy      string
-	ProbeFailed         string // error
-	ProxyLists          string // version
-	ProxyPassesSum      string
-	SumDBVerified       string
-	ArchiveFile         string // file, MB
-	ProbeNotReady       string
-	ProbeNoneSource     string
+	// CheckTitles name what a doctor check found when it warns or fails,
+	// keyed by doctor's check id; an id missing here shows as itself.
+	CheckTitles     map[string]string
+	DoctorLine      string // mark, title, detail
+	StatusStale     string
+	Chosen          string
+	ProbeHint       string
+	Recommendation  string // reason
+	ProbeNoHealthy  string
+	ProbeFailed     string // error
+	ProxyLists      string // version
+	ProxyPassesSum  string
+	SumDBVerified   string
+	ArchiveFile     string // file, MB
+	ProbeNotReady   string
+	ProbeNoneSource string
 
 	// Private screen.
 	PrivateTitle string
@@ -236,6 +242,25 @@ func (t *Text) why(c envwriter.Change) string {
 		return t.WhyGoEnv
 	}
 	return c.Why
+}
+
+// finding is one doctor warning or failure on a line at most width wide:
+// the check's title in t's language, then doctor's own English detail,
+// cut to fit, as the free-form part.
+func (t *Text) finding(f DoctorFinding, width int) string {
+	mark := "! "
+	if f.Fail {
+		mark = "✗ "
+	}
+	title, ok := t.CheckTitles[f.Check]
+	if !ok {
+		title = f.Check
+	}
+	s := mark + title
+	if f.Detail != "" {
+		s = sprintf(t.DoctorLine, mark, title, f.Detail)
+	}
+	return ansi.Truncate(s, max(width, 20), "…")
 }
 
 func (t *Text) channel(s toolchain.Source) string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/gosetup/gosetup/doctor"
 )
 
 // englishPhrases are the fixed parts of the wizard's own English strings
@@ -32,6 +33,10 @@ func englishPhrases() []string {
 						en = append(en, l)
 					}
 				}
+			}
+		case reflect.Map:
+			for _, k := range e.MapKeys() {
+				walk(e.MapIndex(k), z.MapIndex(k))
 			}
 		case reflect.Array, reflect.Slice:
 			for i := range e.Len() {
@@ -79,6 +84,13 @@ func TestChineseScreensHaveNoEnglish(t *testing.T) {
 		for _, p := range phrases {
 			if strings.Contains(s, p) {
 				t.Errorf("%s shows English %q", filepath.Base(f), p)
+			}
+		}
+		// A doctor finding is named by its title; its id shows only when
+		// the wizard has no title for it.
+		for _, c := range doctor.Checks() {
+			if strings.Contains(s, c.ID+":") || strings.Contains(s, c.ID+"：") {
+				t.Errorf("%s shows doctor's check id %q, not its title", filepath.Base(f), c.ID)
 			}
 		}
 	}

@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/gosetup/gosetup/doctor"
 )
 
 // TestEveryStringInBothLanguages: a string added to Text must be given in
@@ -86,5 +89,29 @@ func TestDetectLang(t *testing.T) {
 	}
 	if _, ok := ParseLang("fr"); ok {
 		t.Error("ParseLang(fr) accepted")
+	}
+}
+
+// TestEveryDoctorCheckHasATitle: each check doctor runs is named in every
+// language, so no finding line on the detect screen falls back to its id;
+// an id the wizard does not know shows as itself.
+func TestEveryDoctorCheckHasATitle(t *testing.T) {
+	for _, tx := range []*Text{&enText, &zhText} {
+		for _, c := range doctor.Checks() {
+			if tx.CheckTitles[c.ID] == "" {
+				t.Errorf("%q has no title in %q", c.ID, tx.Title)
+			}
+		}
+		if len(tx.CheckTitles) != len(doctor.Checks()) {
+			t.Errorf("%q: %d titles for %d checks", tx.Title, len(tx.CheckTitles), len(doctor.Checks()))
+		}
+	}
+	got := zhText.finding(DoctorFinding{Check: "go.found", Fail: true, Detail: "no go on PATH"}, 80)
+	if got != "✗ 未找到 go 命令：no go on PATH" {
+		t.Errorf("finding = %q", got)
+	}
+	got = zhText.finding(DoctorFinding{Check: "new.check", Detail: strings.Repeat("x", 100)}, 30)
+	if !strings.HasPrefix(got, "! new.check：x") || !strings.HasSuffix(got, "…") || ansi.StringWidth(got) > 30 {
+		t.Errorf("unknown id = %q", got)
 	}
 }
