@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -247,6 +248,28 @@ func TestStartupFilesPerShell(t *testing.T) {
 	env.GOOS = "darwin"
 	if got := names(env); !strings.Contains(got, "zdot/.zshenv zdot/.zprofile") {
 		t.Errorf("darwin: %q, want .zprofile after path_helper", got)
+	}
+	// Each file names its role, a key a face can translate, with the
+	// role's English text as Why; here every role is present once.
+	var roles []StartupRole
+	for _, tg := range StartupFiles(env) {
+		if tg.Role == "" || tg.Why != tg.Role.Why() {
+			t.Errorf("%s: Why %q, role %q", tg.Path, tg.Why, tg.Role)
+		}
+		roles = append(roles, tg.Role)
+	}
+	if !slices.Equal(roles, StartupRoles()) {
+		t.Errorf("roles %q, want %q", roles, StartupRoles())
+	}
+	// A plan's startup-file changes carry the role.
+	p, err := PlanEnv(context.Background(), Options{Settings: Settings{GOPROXY: "direct"}, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Changes {
+		if c.Kind == KindStartup && (c.Role == "" || c.Why != c.Role.Why()) {
+			t.Errorf("%s: role %q, Why %q", c.Path, c.Role, c.Why)
+		}
 	}
 }
 

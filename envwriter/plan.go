@@ -54,6 +54,9 @@ type Change struct {
 	Link string
 	// Why names who reads the file (startup files) or what happens to it.
 	Why string
+	// Role is a startup file's role (which shells read it); "" for other
+	// kinds. Why is its English text, unless the plan says more.
+	Role StartupRole
 	// Old is the content now (nil when the file does not exist); New the
 	// content to write, nil to remove the file.
 	Old, New []byte
@@ -350,7 +353,7 @@ func (p *Plan) planShells(next *State, vars []Var) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", fsx.Path, err)
 		}
-		c := Change{Kind: KindStartup, Path: fsx.Path, Link: fsx.Link, Why: t.Why, Old: fsx.Content, New: newText, Exists: fsx.Exists, Mode: fsx.Mode}
+		c := Change{Kind: KindStartup, Path: fsx.Path, Link: fsx.Link, Why: t.Why, Role: t.Role, Old: fsx.Content, New: newText, Exists: fsx.Exists, Mode: fsx.Mode}
 		if f := ForeignBlockLines(fsx.Content); len(f) > 0 {
 			c.Note = foreignNote(f, "moved just below gosetup's block")
 		}

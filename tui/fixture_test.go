@@ -155,8 +155,8 @@ func (b *fixedBackend) Plan(ctx context.Context, c Choices) (*envwriter.Plan, er
 		LoginShell: "bash",
 		Changes: []envwriter.Change{
 			{Kind: envwriter.KindScript, Path: home + "/.config/gosetup/env", Why: "sourced by the startup files", New: []byte(env)},
-			{Kind: envwriter.KindStartup, Path: home + "/.profile", Why: "read by login shells", Old: []byte(profile), New: []byte(profile + block), Exists: true},
-			{Kind: envwriter.KindStartup, Path: home + "/.bashrc", Why: "read by interactive bash", Old: []byte(block), New: []byte(block), Exists: true},
+			{Kind: envwriter.KindStartup, Path: home + "/.profile", Role: envwriter.RoleProfile, Why: envwriter.RoleProfile.Why(), Old: []byte(profile), New: []byte(profile + block), Exists: true},
+			{Kind: envwriter.KindStartup, Path: home + "/.bashrc", Role: envwriter.RoleBashRC, Why: envwriter.RoleBashRC.Why(), Old: []byte(block), New: []byte(block), Exists: true},
 		},
 	}, nil
 }

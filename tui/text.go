@@ -107,8 +107,10 @@ type Text struct {
 	WhyScript, WhyGoEnv string
 	// CheckTitles name what a doctor check found when it warns or fails,
 	// keyed by doctor's check id; an id missing here shows as itself.
-	CheckTitles     map[string]string
-	DoctorLine      string // mark, title, detail
+	CheckTitles map[string]string
+	DoctorLine  string // mark, title, detail
+	// StartupWhy names which shells read a startup file, by its role.
+	StartupWhy      map[envwriter.StartupRole]string
 	StatusStale     string
 	Chosen          string
 	ProbeHint       string
@@ -232,14 +234,25 @@ func (t *Text) failure(class, detail string) string {
 }
 
 // why is why a change is made, in t's language where the reason is fixed
-// by the change's kind; a startup file's (which shells read it) is the
-// domain's text.
+// by the change's kind, or for a startup file by its role; what a plan
+// adds after the role's text (a repair's edits, "; …"), or a reason that
+// replaces it (uninstall's), stays the domain's text.
 func (t *Text) why(c envwriter.Change) string {
 	switch c.Kind {
 	case envwriter.KindScript:
 		return t.WhyScript
 	case envwriter.KindGoEnv:
 		return t.WhyGoEnv
+	case envwriter.KindStartup:
+		w, ok := t.StartupWhy[c.Role]
+		base := c.Role.Why()
+		switch {
+		case !ok || c.Role == "":
+		case c.Why == base:
+			return w
+		case strings.HasPrefix(c.Why, base+"; "):
+			return w + c.Why[len(base):]
+		}
 	}
 	return c.Why
 }

@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/gosetup/gosetup/envwriter"
+
 var enText = Text{
 	Title:   "gosetup · make this machine Go-ready",
 	Steps:   [7]string{"Detect", "Version", "Mirrors", "Private modules", "Review", "Install", "Done"},
@@ -207,4 +209,14 @@ var enText = Text{
 		"macos.path-helper":          "path_helper reorders PATH for zsh",
 	},
 	DoctorLine: "%s%s: %s",
+	StartupWhy: map[envwriter.StartupRole]string{
+		envwriter.RoleProfile:       "sh, dash, ksh and bash login shells",
+		envwriter.RoleBashLogin:     "bash login shells (they skip ~/.profile when this exists)",
+		envwriter.RoleBashRC:        "bash interactive shells",
+		envwriter.RoleZshenv:        "every zsh",
+		envwriter.RoleZshenvZDOTDIR: "every zsh ($ZDOTDIR)",
+		envwriter.RoleZprofile:      "zsh login shells, after macOS's path_helper",
+		envwriter.RoleKshrc:         "ksh interactive shells",
+		envwriter.RoleFish:          "fish",
+	},
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/gosetup/gosetup/doctor"
+	"github.com/gosetup/gosetup/envwriter"
 )
 
 // TestEveryStringInBothLanguages: a string added to Text must be given in
@@ -113,5 +114,30 @@ func TestEveryDoctorCheckHasATitle(t *testing.T) {
 	got = zhText.finding(DoctorFinding{Check: "new.check", Detail: strings.Repeat("x", 100)}, 30)
 	if !strings.HasPrefix(got, "! new.check：x") || !strings.HasSuffix(got, "…") || ansi.StringWidth(got) > 30 {
 		t.Errorf("unknown id = %q", got)
+	}
+}
+
+// TestStartupWhyByRole: a startup file's readers are named by its role in
+// every language; what a plan adds after the role's text, or a reason that
+// replaces it, stays the domain's.
+func TestStartupWhyByRole(t *testing.T) {
+	for _, tx := range []*Text{&enText, &zhText} {
+		for _, r := range envwriter.StartupRoles() {
+			if tx.StartupWhy[r] == "" {
+				t.Errorf("role %q has no text in %q", r, tx.Title)
+			}
+		}
+	}
+	c := envwriter.Change{Kind: envwriter.KindStartup, Role: envwriter.RoleBashRC, Why: envwriter.RoleBashRC.Why()}
+	if got := zhText.why(c); got != "bash 交互式 shell" {
+		t.Errorf("why = %q", got)
+	}
+	c.Why += "; remove an old export"
+	if got := zhText.why(c); got != "bash 交互式 shell; remove an old export" {
+		t.Errorf("why with edits = %q", got)
+	}
+	c.Why = "gosetup's block removed"
+	if got := zhText.why(c); got != c.Why {
+		t.Errorf("replaced why = %q", got)
 	}
 }

@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/gosetup/gosetup/envwriter"
+
 var zhText = Text{
 	Title:   "gosetup · 让这台机器准备好 Go",
 	Steps:   [7]string{"检测", "版本", "镜像", "私有模块", "确认", "安装", "完成"},
@@ -207,4 +209,14 @@ var zhText = Text{
 		"macos.path-helper":          "path_helper 打乱了 zsh 的 PATH",
 	},
 	DoctorLine: "%s%s：%s",
+	StartupWhy: map[envwriter.StartupRole]string{
+		envwriter.RoleProfile:       "sh、dash、ksh 和 bash 的登录 shell",
+		envwriter.RoleBashLogin:     "bash 登录 shell（有此文件时不读 ~/.profile）",
+		envwriter.RoleBashRC:        "bash 交互式 shell",
+		envwriter.RoleZshenv:        "所有 zsh",
+		envwriter.RoleZshenvZDOTDIR: "所有 zsh（$ZDOTDIR）",
+		envwriter.RoleZprofile:      "zsh 登录 shell，在 macOS 的 path_helper 之后",
+		envwriter.RoleKshrc:         "ksh 交互式 shell",
+		envwriter.RoleFish:          "fish",
+	},
 }
