@@ -29,7 +29,7 @@ func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms
 	if isZip {
 		magic = []byte("PK\x03\x04")
 	}
-	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: f.Size, conns: in.Connections, chunk: in.rangedChunk, stall: cfg.stall,
+	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: f.Size, conns: in.Connections, chunk: in.rangedChunk, eager: in.rangedEager, stall: cfg.stall,
 		attempts: cfg.attempts, backoff: cfg.backoff, magic: magic, rep: rep}, ms, sp.f, sp.f, have)
 	rf.onChange = func() { sp.save(rf.have, false) }
 	defer func() {

@@ -1,12 +1,14 @@
 package toolchain
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,7 +41,27 @@ type rangedConfig struct {
 	backoff   time.Duration
 	magic     []byte
 	rep       *reporter
+	// eager starts every connection at once instead of growing from one
+	// (tests that need several connections without a slow server).
+	eager bool
+	// growEvery is how often the rate is measured to decide on another
+	// connection (default rangedGrowEvery).
+	growEvery time.Duration
 }
+
+// Growth of the connection count. A download starts on one connection
+// that asks for everything missing, so on a fast link the bytes arrive in
+// order and the unpacker reads them at once, with no scheduling on a
+// machine of few cores. Every rangedGrowEvery another connection joins
+// while the last one raised the total rate by more than rangedGrowGain
+// and what is left would still take more than rangedGrowLeft at the
+// current rate (aria2's min-split-size, axel): a mirror that caps each
+// connection earns its four, a fast one keeps its single stream.
+const (
+	rangedGrowEvery = 500 * time.Millisecond
+	rangedGrowGain  = 1.2
+	rangedGrowLeft  = time.Second
+)
 
 // errRangesRefused means no mirror answered a Range request with the
 // requested bytes (206 and a matching Content-Range): the caller downloads
@@ -95,6 +117,8 @@ type rangedFetch struct {
 	wg       sync.WaitGroup
 	off      int64  // Read position
 	onChange func() // called (under mu) when have grows; records progress
+	target   int    // connections allowed to fetch now (grows from 1)
+	got      int64  // bytes written in this run
 }
 
 // newRangedFetch prepares (but does not start) a download into w; have
@@ -118,18 +142,116 @@ func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w i
 	if cfg.backoff <= 0 {
 		cfg.backoff = time.Second
 	}
+	if cfg.growEvery <= 0 {
+		cfg.growEvery = rangedGrowEvery
+	}
 	ctx, abort := context.WithCancel(ctx)
 	f := &rangedFetch{ctx: ctx, abort: abort, cfg: cfg, mirrors: mirrors, w: w, r: r,
 		have: have.clip(cfg.size), from: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)),
 		noRange: make([]bool, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors)), said: make([]bool, len(mirrors))}
 	f.cond = sync.NewCond(&f.mu)
 	f.sched = sync.NewCond(&f.mu)
+	f.target = cfg.conns
+	if !cfg.eager {
+		f.target = 1
+	}
 	for _, g := range f.have.missing(cfg.size) {
-		for a := g.start; a < g.end; a += cfg.chunk {
-			f.queue = append(f.queue, span{a, min(a+cfg.chunk, g.end)})
+		if f.target == 1 {
+			// One connection asks for the whole gap; chunks are cut
+			// when others join (rechunk).
+			f.queue = append(f.queue, g)
+			continue
 		}
+		f.queue = append(f.queue, chunks(g, cfg.chunk)...)
 	}
 	return f
+}
+
+// chunks cuts g into spans of at most size bytes.
+func chunks(g span, size int64) []span {
+	var out []span
+	for a := g.start; a < g.end; a += size {
+		out = append(out, span{a, min(a+size, g.end)})
+	}
+	return out
+}
+
+// rechunk (under mu) cuts the queue and every active span longer than a
+// chunk back into chunks, so the connections about to join share the rest
+// of the file in order, as an eager start would have.
+func (f *rangedFetch) rechunk() {
+	var q []span
+	for _, s := range f.active {
+		if cut := f.have.prefixFrom(s.start) + f.cfg.chunk; cut < s.end {
+			q = append(q, chunks(span{cut, s.end}, f.cfg.chunk)...)
+			s.end = cut
+		}
+	}
+	for _, s := range f.queue {
+		q = append(q, chunks(s, f.cfg.chunk)...)
+	}
+	slices.SortFunc(q, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	f.queue = q
+}
+
+// grow measures the rate every growEvery and lets one more connection
+// fetch while that pays (see rangedGrowGain); it returns when growing
+// stops or the download ends.
+func (f *rangedFetch) grow(done <-chan struct{}) {
+	t := time.NewTicker(f.cfg.growEvery)
+	defer t.Stop()
+	var lastGot int64
+	var lastRate float64
+	misses := 0
+	last := time.Now()
+	for {
+		select {
+		case <-f.ctx.Done():
+			return
+		case <-done:
+			return
+		case now := <-t.C:
+			f.mu.Lock()
+			if f.finished || f.err != nil || f.target >= f.cfg.conns {
+				f.mu.Unlock()
+				return
+			}
+			if f.live < f.target {
+				// A connection is still starting (or backing off):
+				// its rate is not known yet.
+				lastGot, last = f.got, now
+				f.mu.Unlock()
+				continue
+			}
+			rate := float64(f.got-lastGot) / now.Sub(last).Seconds()
+			left := float64(f.cfg.size - f.have.total())
+			if rate <= 0 || (lastRate > 0 && rate < lastRate*rangedGrowGain) {
+				// The last connection did not pay. Once may be a
+				// hiccup of a loaded machine; twice in a row ends
+				// the growth.
+				misses++
+				lastGot, last = f.got, now
+				f.mu.Unlock()
+				if misses >= 2 {
+					return
+				}
+				continue
+			}
+			misses = 0
+			if left/rate < rangedGrowLeft.Seconds() {
+				// Nearly done at this rate: another connection
+				// would cost more than it saves.
+				lastGot, last = f.got, now
+				f.mu.Unlock()
+				continue
+			}
+			f.target++
+			f.rechunk()
+			f.sched.Broadcast()
+			lastGot, last, lastRate = f.got, now, rate
+			f.mu.Unlock()
+		}
+	}
 }
 
 // start launches the connections. At most as many as there are chunks are
@@ -150,8 +272,13 @@ func (f *rangedFetch) start() {
 		f.wg.Add(1)
 		go f.worker()
 	}
+	done := make(chan struct{})
+	if f.target < f.cfg.conns {
+		go f.grow(done)
+	}
 	go func() {
 		f.wg.Wait()
+		close(done)
 		f.mu.Lock()
 		if !f.finished && f.err == nil {
 			f.fail()
@@ -313,6 +440,11 @@ func (f *rangedFetch) next() (mi int, sp *span, ok bool) {
 	for {
 		if f.finished || f.err != nil || f.ctx.Err() != nil {
 			return 0, nil, false
+		}
+		if len(f.active) >= f.target {
+			// Not yet worth another connection (see grow).
+			f.sched.Wait()
+			continue
 		}
 		// The least busy of the best few live mirrors (in ranked order),
 		// so connections spread instead of piling onto the first.
@@ -555,6 +687,7 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			f.mu.Lock()
 			f.have = f.have.add(pos, pos+int64(n))
 			f.from[mi] += n
+			f.got += int64(n)
 			f.fails[mi] = 0
 			if f.onChange != nil {
 				f.onChange()

@@ -36,6 +36,7 @@ func rangedInstaller(e *env, conns int) *Installer {
 	in := e.installer()
 	in.Connections = conns
 	in.rangedChunk = 256 << 10
+	in.rangedEager = true
 	in.RankTimeout = -1
 	return in
 }
@@ -346,5 +347,89 @@ func TestRangeSet(t *testing.T) {
 	}
 	if fmt.Sprint(rangeSet{{-5, 3}, {45, 99}, {7, 2}}.clip(50)) != "[{0 3} {45 50}]" {
 		t.Errorf("clip")
+	}
+}
+
+// pacedWriter caps one response at rate bytes a second, as a mirror that
+// throttles each connection does.
+type pacedWriter struct {
+	http.ResponseWriter
+	rate  float64
+	start time.Time
+	sent  int
+}
+
+func (w *pacedWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := min(len(p), 16<<10)
+		m, err := w.ResponseWriter.Write(p[:n])
+		written += m
+		w.sent += m
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+		if d := time.Duration(float64(w.sent)/w.rate*float64(time.Second)) - time.Since(w.start); d > 0 {
+			time.Sleep(d)
+		}
+	}
+	return written, nil
+}
+
+// A download starts on one connection; mirrors that cap each connection
+// make it worth more, and they join until the limit, spread over both
+// mirrors.
+func TestRangedGrowsConnectionsAgainstCappedMirrors(t *testing.T) {
+	e := newEnv(t)
+	archive := rangedArchive(t, e)
+	var ca, cb counter
+	capped := func(c *counter) func(w http.ResponseWriter, r *http.Request, _ func()) {
+		return func(w http.ResponseWriter, r *http.Request, _ func()) {
+			c.wrap(w, r, func(w http.ResponseWriter) {
+				serveData(&pacedWriter{ResponseWriter: w, rate: 1 << 20, start: time.Now()}, r, archive)
+			})
+		}
+	}
+	_, rel := archiveSetup(t, e, archive, capped(&ca), capped(&cb))
+	in := rangedInstaller(e, 4)
+	in.rangedEager = false
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
+		t.Fatal(err)
+	}
+	if ca.ranged.Load() == 0 || cb.ranged.Load() == 0 {
+		t.Errorf("range requests: %d to ma, %d to mb; want both used once the first connection proved slow", ca.ranged.Load(), cb.ranged.Load())
+	}
+	if p := max(ca.peak.Load(), cb.peak.Load()); p > rangedPerMirror {
+		t.Errorf("a mirror served %d requests at once, more than %d", p, rangedPerMirror)
+	}
+	if total := ca.bytes.Load() + cb.bytes.Load(); total < int64(len(archive)) || total > int64(len(archive))*5/4 {
+		t.Errorf("servers sent %d bytes for a %d-byte archive", total, len(archive))
+	}
+}
+
+// Against a fast mirror the single connection finishes before another
+// could pay: one request for the whole file, straight through.
+func TestRangedFastMirrorKeepsOneConnection(t *testing.T) {
+	e := newEnv(t)
+	archive := rangedArchive(t, e)
+	var ca, cb counter
+	_, rel := archiveSetup(t, e, archive,
+		func(w http.ResponseWriter, r *http.Request, _ func()) {
+			ca.wrap(w, r, func(w http.ResponseWriter) { serveData(w, r, archive) })
+		},
+		func(w http.ResponseWriter, r *http.Request, _ func()) {
+			cb.wrap(w, r, func(w http.ResponseWriter) { serveData(w, r, archive) })
+		})
+	in := rangedInstaller(e, 8)
+	in.rangedEager = false
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ca.ranged.Load() + cb.ranged.Load(); n != 1 {
+		t.Errorf("%d range requests (%d to ma, %d to mb); want the whole file in one", n, ca.ranged.Load(), cb.ranged.Load())
+	}
+	if total := ca.bytes.Load() + cb.bytes.Load(); total != int64(len(archive)) {
+		t.Errorf("servers sent %d bytes for a %d-byte archive", total, len(archive))
 	}
 }

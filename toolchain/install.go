@@ -84,6 +84,10 @@ type Installer struct {
 	// rangedChunk is the ranged download's chunk size (default
 	// rangedChunk); tests lower it to split small archives.
 	rangedChunk int64
+	// rangedEager starts every ranged connection at once instead of
+	// growing from one while that pays; tests of sharing between fast
+	// loopback mirrors set it.
+	rangedEager bool
 }
 
 // Defaults for the low-speed limit. 32 kB/s is two hours for a 70 MB
