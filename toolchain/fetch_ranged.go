@@ -52,13 +52,14 @@ type rangedConfig struct {
 // Growth of the connection count. A download starts on one connection
 // that asks for everything missing, so on a fast link the bytes arrive in
 // order and the unpacker reads them at once, with no scheduling on a
-// machine of few cores. Every rangedGrowEvery another connection joins
-// while the last one raised the total rate by more than rangedGrowGain
+// machine of few cores. Every rangedGrowEvery the connections double
+// while the last step raised the total rate by more than rangedGrowGain
 // and what is left would still take more than rangedGrowLeft at the
 // current rate (aria2's min-split-size, axel): a mirror that caps each
-// connection earns its four, a fast one keeps its single stream.
+// connection earns its four within half a second, a fast one keeps its
+// single stream.
 const (
-	rangedGrowEvery = 500 * time.Millisecond
+	rangedGrowEvery = 250 * time.Millisecond
 	rangedGrowGain  = 1.2
 	rangedGrowLeft  = time.Second
 )
@@ -80,7 +81,9 @@ type span struct {
 // order, each as soon as it and every byte before it have arrived, so the
 // archive's hash and unpacking start with the leading chunks.
 //
-// Scheduling: the file is cut into chunks queued in order; each idle
+// Scheduling: unless eager, one connection starts and more join only while
+// they raise the rate (see grow); the file is cut into chunks queued in
+// order (when more than one connection may fetch); each idle
 // connection takes the lowest queued chunk from the best mirror that has
 // fewer than perMirror connections; when the queue is empty, an idle
 // connection takes the far half of the busiest connection's remaining span
@@ -245,7 +248,9 @@ func (f *rangedFetch) grow(done <-chan struct{}) {
 				f.mu.Unlock()
 				continue
 			}
-			f.target++
+			// Double, as TCP's slow start does: a capped mirror's
+			// four connections are all busy after two steps.
+			f.target = min(f.target*2, f.cfg.conns)
 			f.rechunk()
 			f.sched.Broadcast()
 			lastGot, last, lastRate = f.got, now, rate
