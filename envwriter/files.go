@@ -128,11 +128,13 @@ func missingDirs(dir string) []string {
 //
 // Of the directories that exist it takes at most the config dir and its
 // parent, and never the home directory: those are the user's whatever
-// they hold.
+// they hold. Nothing outside the home and above XDG_CONFIG_HOME either:
+// uninstall refuses to remove such directories, so recording them would
+// only keep the record alive for ever.
 func configDirsToRecord(configDir, home string) []string {
 	var out []string
 	only := lockName
-	for d := configDir; d != filepath.Clean(home); d = filepath.Dir(d) {
+	for d := configDir; d != filepath.Clean(home) && (within(d, home) || within(d, filepath.Dir(configDir))); d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
 			ents, err := os.ReadDir(d)
 			if err != nil || (d != configDir && d != filepath.Dir(configDir)) {
@@ -151,6 +153,20 @@ func configDirsToRecord(configDir, home string) []string {
 		only = filepath.Base(d)
 		if filepath.Dir(d) == d {
 			break
+		}
+	}
+	return out
+}
+
+// recordableDirs keeps the directories uninstall will agree to remove:
+// inside the home, or XDG_CONFIG_HOME and below. A directory made above
+// them (the parents of an XDG_CONFIG_HOME elsewhere) is left after
+// uninstall: recorded, it would be refused and keep the record alive.
+func recordableDirs(dirs []string, home, xdg string) []string {
+	var out []string
+	for _, d := range dirs {
+		if (within(d, home) && d != filepath.Clean(home)) || within(d, xdg) {
+			out = append(out, d)
 		}
 	}
 	return out

@@ -121,7 +121,10 @@ func (m managed) checkDir(dir string) error {
 		if f == dir || !within(f, dir) {
 			continue
 		}
-		if (within(dir, m.home) && dir != m.home) || (within(dir, root) && dir != root) || dir == m.cfg {
+		// The config dir's parent is XDG_CONFIG_HOME, which gosetup makes
+		// when it is missing (and may be outside the home).
+		xdg := filepath.Dir(m.cfg)
+		if (within(dir, m.home) && dir != m.home) || (within(dir, root) && dir != root) || dir == m.cfg || (dir == xdg && dir != m.home) {
 			return nil
 		}
 	}

@@ -272,7 +272,7 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	next.MergeDirs(configDirsToRecord(p.ConfigDir, opts.Env.Home))
 	for _, c := range p.Changed() {
-		next.MergeDirs(missingDirs(filepath.Dir(c.Path)))
+		next.MergeDirs(recordableDirs(missingDirs(filepath.Dir(c.Path)), opts.Env.Home, filepath.Dir(p.ConfigDir)))
 	}
 	if err := checkRecordable(next); err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)

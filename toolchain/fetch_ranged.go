@@ -302,13 +302,11 @@ func (f *rangedFetch) fail() {
 		f.err = err
 		return
 	}
-	all := true
-	for i, d := range f.dead {
-		if d && !f.noRange[i] {
-			all = false
-		}
-	}
-	if all && f.have.total() == 0 {
+	// A mirror that refused ranges may still serve the file as one
+	// stream: then the caller falls back to the single stream over every
+	// mirror, whatever the others did and whatever bytes are here
+	// (counting resumed ones would fail every later run the same way).
+	if slices.Contains(f.noRange, true) {
 		f.err = errRangesRefused
 		return
 	}
@@ -417,11 +415,17 @@ func (f *rangedFetch) Served() []int {
 	return out
 }
 
-// Dead reports which mirrors were dropped.
+// Dead reports which mirrors were dropped for a fault (not those that
+// only refused ranges).
 func (f *rangedFetch) Dead() []bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]bool(nil), f.dead...)
+	out := append([]bool(nil), f.dead...)
+	for i := range out {
+		// Refusing ranges is no fault: the mirror may serve one stream.
+		out[i] = out[i] && !f.noRange[i]
+	}
+	return out
 }
 
 // Failures lists the dropped mirrors and why.
@@ -561,7 +565,9 @@ func (f *rangedFetch) isDead(mi int) bool {
 
 func (f *rangedFetch) sleep(mi int) {
 	f.mu.Lock()
-	d := f.cfg.backoff << min(f.fails[mi]-1, 4)
+	// fails may be back to 0 already: another connection to the mirror
+	// delivered bytes since this one failed (a negative shift panics).
+	d := f.cfg.backoff << min(max(f.fails[mi]-1, 0), 4)
 	f.mu.Unlock()
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -149,6 +149,32 @@ func TestRangedFallsBackWhenRangesIgnored(t *testing.T) {
 	}
 }
 
+// A mirror that ignores Range but serves the file, beside one that fails
+// every ranged request: the download falls back to one stream and the
+// first mirror serves it (both were once marked bad and the install
+// failed, though the single stream would have worked).
+func TestRangedFallsBackWhenOtherMirrorFails(t *testing.T) {
+	e := newEnv(t)
+	archive := rangedArchive(t, e)
+	_, rel := archiveSetup(t, e, archive, func(w http.ResponseWriter, r *http.Request, _ func()) {
+		r.Header.Del("Range")
+		serveData(w, r, archive)
+	}, func(w http.ResponseWriter, r *http.Request, _ func()) {
+		if r.Header.Get("Range") != "" {
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
+			return
+		}
+		serveData(w, r, archive)
+	})
+	res, err := rangedInstaller(e, 4).Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceArchive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mirror != "ma" {
+		t.Errorf("mirror %q, want ma (it serves one stream)", res.Mirror)
+	}
+}
+
 // A mirror announcing another size is dropped and named, and the other
 // mirror finishes the download.
 func TestRangedDropsMirrorWithOtherSize(t *testing.T) {
@@ -432,4 +458,15 @@ func TestRangedFastMirrorKeepsOneConnection(t *testing.T) {
 	if total := ca.bytes.Load() + cb.bytes.Load(); total != int64(len(archive)) {
 		t.Errorf("servers sent %d bytes for a %d-byte archive", total, len(archive))
 	}
+}
+
+// Another connection to the mirror delivering bytes resets its failure
+// count between a failure and the backoff: the backoff must not shift by
+// a negative amount (a runtime panic that killed the whole install).
+func TestRangedBackoffAfterReset(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f := &rangedFetch{ctx: ctx, fails: []int{0}}
+	f.cfg.backoff = time.Millisecond
+	f.sleep(0)
 }
