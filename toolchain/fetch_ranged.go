@@ -696,7 +696,11 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 				return err
 			}
 			f.mu.Lock()
+			// Only bytes not already here count as downloaded: a span
+			// handed back and fetched again overlaps what was written.
+			before := f.have.total()
 			f.have = f.have.add(pos, pos+int64(n))
+			added := f.have.total() - before
 			f.from[mi] += n
 			f.got += int64(n)
 			f.fails[mi] = 0
@@ -705,7 +709,7 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			}
 			f.cond.Broadcast()
 			f.mu.Unlock()
-			f.cfg.rep.addBytes(n)
+			f.cfg.rep.addBytes(int(added))
 			pos += int64(n)
 		}
 		if rerr == io.EOF {
