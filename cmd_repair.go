@@ -138,7 +138,7 @@ func printDiffs(w io.Writer, p *envwriter.Plan) {
 		fmt.Fprint(w, envwriter.UnifiedDiff(oldName, newName, c.Old, c.New))
 	}
 	for _, r := range p.Registry {
-		fmt.Fprintf(w, "registry HKCU\\Environment\\%s: %s -> %s\n", r.Name, r.PriorData, r.Data)
+		fmt.Fprintf(w, "registry HKCU\\Environment\\%s: %s -> %s\n", r.Name, r.PriorText(), r.Data)
 	}
 	for _, r := range p.RegistryEdits {
 		fmt.Fprint(w, registryDiff(r))
@@ -163,7 +163,7 @@ func registryDiff(r envwriter.RegistryRecord) string {
 	name := `HKCU\Environment\` + r.Name
 	oldName, old := "(not set)", []byte(nil)
 	if r.PriorExists {
-		oldName, old = name+" ("+typeName(r.PriorType)+")", lines(r.PriorData)
+		oldName, old = name+" ("+typeName(r.PriorType)+")", lines(r.PriorText())
 	}
 	if r.Deleted {
 		return envwriter.UnifiedDiff(oldName, name+" (deleted)", old, nil)

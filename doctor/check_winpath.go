@@ -29,8 +29,8 @@ func (f *Facts) winPaths() (*WinPaths, error) {
 			return
 		}
 		f.win = &WinPaths{
-			User:   WinValue{Key: u.Key, Name: "Path", Exists: u.Exists, Expand: u.Expand, Data: u.Data},
-			System: WinValue{Key: s.Key, Name: "Path", Exists: s.Exists, Expand: s.Expand, Data: s.Data},
+			User:   WinValue{Key: u.Key, Name: "Path", Exists: u.Exists, Expand: u.Expand, Data: u.Data, Raw: u.Raw},
+			System: WinValue{Key: s.Key, Name: "Path", Exists: s.Exists, Expand: s.Expand, Data: s.Data, Raw: s.Raw},
 			Expand: os.LookupEnv,
 		}
 		gos, err := envwriter.ReadUserGoValues()
@@ -39,7 +39,7 @@ func (f *Facts) winPaths() (*WinPaths, error) {
 			return
 		}
 		for _, g := range gos {
-			f.win.UserGo = append(f.win.UserGo, WinValue{Key: g.Key, Name: g.Name, Exists: true, Expand: g.Expand, Data: g.Data})
+			f.win.UserGo = append(f.win.UserGo, WinValue{Key: g.Key, Name: g.Name, Exists: true, Expand: g.Expand, Data: g.Data, Raw: g.Raw})
 		}
 	})
 	return f.win, f.winErr

@@ -97,4 +97,9 @@ type WinValue struct {
 	Exists bool
 	Expand bool // REG_EXPAND_SZ (false: REG_SZ)
 	Data   string
+	// Raw is its exact bytes in the form of a registry record's prior
+	// (envwriter.PathValue.Raw), for checking that it has not changed:
+	// Data, the text Windows reads, is the same for values whose bytes
+	// differ (no terminating NUL, bytes after it).
+	Raw string
 }

@@ -114,7 +114,7 @@ func TestWinPathRepairAction(t *testing.T) {
 		t.Fatalf("want one Path action, got %d:\n%s", len(acts), dump(rep))
 	}
 	x := acts[0].WinPath
-	if want := ours + `;%USERPROFILE%\go\bin;C:\tools`; x.Data != want || !x.Expand || x.PriorExpand || x.PriorData != user.Data {
+	if want := ours + `;%USERPROFILE%\go\bin;C:\tools`; x.Data != want || !x.Expand || x.Prior.Expand || x.Prior != user {
 		t.Errorf("fix = %+v, want data %s as REG_EXPAND_SZ", x, want)
 	}
 	if !strings.Contains(acts[0].Title, "REG_EXPAND_SZ") || !strings.Contains(acts[0].Title, `"c:\TOOLS\"`) {

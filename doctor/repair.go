@@ -290,7 +290,7 @@ func PlanRepair(ctx context.Context, env envwriter.Env, actions []*Action) (*env
 		}
 		for _, v := range a.RegDelete {
 			rec, err := envwriter.PlanRegistryDelete(v.Name)
-			if err == nil && rec.PriorData != v.Data {
+			if err == nil && !v.heldBy(rec) {
 				err = fmt.Errorf(`%s %w; run gosetup repair again`, v.Key, errWinPathChanged)
 			}
 			if err != nil {

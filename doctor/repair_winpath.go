@@ -19,9 +19,8 @@ type WinPathFix struct {
 	Data   string
 	Expand bool
 	// Prior is the value it was computed from; repair writes nothing
-	// when the registry no longer holds it.
-	PriorExists, PriorExpand bool
-	PriorData                string
+	// when the registry no longer holds exactly it (type and bytes).
+	Prior WinValue
 	// Dropped are the entries taken out; First the ones put first.
 	Dropped []string
 	First   []string
@@ -56,7 +55,7 @@ func (f *Facts) winPathFix() *WinPathFix {
 			sys[k] = true
 		}
 	}
-	fix := &WinPathFix{Expand: expand, PriorExists: w.User.Exists, PriorExpand: w.User.Expand, PriorData: w.User.Data}
+	fix := &WinPathFix{Expand: expand, Prior: w.User}
 	seen := map[string]bool{}
 	var out []string
 	for _, d := range f.managedDirs() {
@@ -124,7 +123,7 @@ func winDead(seg string, expand bool, lookup func(string) (string, bool)) bool {
 // Title says what the fix does, in one line.
 func (x *WinPathFix) title() string {
 	var parts []string
-	if x.Expand && !x.PriorExpand {
+	if x.Expand && !x.Prior.Expand {
 		parts = append(parts, "store it as REG_EXPAND_SZ so its %VAR% entries expand")
 	}
 	if len(x.First) > 0 {
@@ -150,17 +149,27 @@ func planWinPath(x *WinPathFix) (envwriter.RegistryRecord, error) {
 	if err != nil {
 		return rec, err
 	}
-	priorType := envwriter.RegSZ
-	if x.PriorExpand {
-		priorType = envwriter.RegExpandSZ
-	}
-	if rec.PriorExists != x.PriorExists || x.PriorExists && (rec.PriorType != priorType || rec.PriorData != x.PriorData) {
+	if !x.Prior.heldBy(rec) {
 		return rec, fmt.Errorf(`HKCU\Environment\Path %w; run gosetup repair again`, errWinPathChanged)
 	}
 	return rec, nil
 }
 
 var errWinPathChanged = errors.New("changed since doctor read it")
+
+// heldBy reports whether rec's prior, read when repair planned its write,
+// is still exactly v as doctor read it: both missing, or the same type
+// and the same bytes.
+func (v WinValue) heldBy(rec envwriter.RegistryRecord) bool {
+	if rec.PriorExists != v.Exists || !v.Exists {
+		return rec.PriorExists == v.Exists
+	}
+	typ := envwriter.RegSZ
+	if v.Expand {
+		typ = envwriter.RegExpandSZ
+	}
+	return rec.PriorType == typ && rec.PriorData == v.Raw
+}
 
 // winPathAction is the action for the Windows Path findings.
 func (f *Facts) winPathAction(check string) *Action {

@@ -50,6 +50,7 @@ type RegValue struct {
 	Key, Name string
 	Expand    bool
 	Data      string
+	Raw       string
 }
 
 // ReadUserGoValues lists the GO* values of HKCU\Environment; elsewhere

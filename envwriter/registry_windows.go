@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf16"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -154,43 +153,9 @@ func setRegValue(k registry.Key, name string, typ uint32, raw []byte) error {
 // to check that applyRegistry rolls back.
 type regSetter func(k registry.Key, name string, typ uint32, raw []byte) error
 
-// regStringBytes is the canonical stored form of a string value: UTF-16LE
-// with one terminating NUL, as RegSetValueEx expects.
-func regStringBytes(s string) []byte {
-	u := utf16.Encode([]rune(s + "\x00"))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
-	}
-	return b
-}
-
-// regText decodes a string value's bytes as Windows reads them: up to the
-// first NUL, with or without a terminator.
-func regText(raw []byte) string {
-	u := make([]uint16, len(raw)/2)
-	for i := range u {
-		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
-	}
-	for i, c := range u {
-		if c == 0 {
-			u = u[:i]
-			break
-		}
-	}
-	return string(utf16.Decode(u))
-}
-
 // isRegString reports whether typ holds text a Path or GO* value can be
 // read from.
 func isRegString(typ uint32) bool { return typ == registry.SZ || typ == registry.EXPAND_SZ }
-
-// rawPriorMark starts RegistryRecord.PriorData when the prior value is not
-// a canonical string (another type, no terminating NUL, bytes after it, or
-// invalid UTF-16): the rest is its exact bytes in base64. A canonical string
-// never holds a NUL, so the mark cannot be mistaken for text, and the record
-// stays valid JSON either way.
-const rawPriorMark = "\x00base64:"
 
 // encodePrior returns PriorData for v: its text when the bytes are exactly
 // the canonical encoding of that text, else its marked base64 bytes.
@@ -202,18 +167,6 @@ func encodePrior(v regValue) string {
 		}
 	}
 	return rawPriorMark + base64.StdEncoding.EncodeToString(v.raw)
-}
-
-// decodePrior returns the exact bytes encodePrior recorded.
-func decodePrior(data string) ([]byte, error) {
-	if rest, ok := strings.CutPrefix(data, rawPriorMark); ok {
-		b, err := base64.StdEncoding.DecodeString(rest)
-		if err != nil {
-			return nil, fmt.Errorf("gosetup's record of a prior registry value is damaged (%v); restore it by hand", err)
-		}
-		return b, nil
-	}
-	return regStringBytes(data), nil
 }
 
 // planRegistry computes the records for s against k (nil: an absent key).
@@ -491,6 +444,9 @@ type RegValue struct {
 	Key, Name string
 	Expand    bool
 	Data      string
+	// Raw is its exact bytes as a record's prior holds them (see
+	// PathValue.Raw).
+	Raw string
 }
 
 // ReadUserGoValues lists the GO* string values of HKCU\Environment.
@@ -517,7 +473,7 @@ func ReadUserGoValues() ([]RegValue, error) {
 			return nil, err
 		}
 		if v.exists && isRegString(v.typ) {
-			out = append(out, RegValue{Key: `HKCU\` + envKeyPath + `\` + n, Name: n, Expand: v.typ == registry.EXPAND_SZ, Data: regText(v.raw)})
+			out = append(out, RegValue{Key: `HKCU\` + envKeyPath + `\` + n, Name: n, Expand: v.typ == registry.EXPAND_SZ, Data: regText(v.raw), Raw: encodePrior(v)})
 		}
 	}
 	return out, nil

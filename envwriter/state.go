@@ -120,7 +120,9 @@ type RegistryRecord struct {
 	Name        string `json:"name"`
 	PriorExists bool   `json:"prior_exists,omitempty"`
 	// PriorType is the registry value type before (REG_SZ = 1,
-	// REG_EXPAND_SZ = 2), PriorData its string data.
+	// REG_EXPAND_SZ = 2), PriorData its string data, or its exact bytes
+	// behind a mark when they are not a canonical string (see
+	// rawPriorMark; PriorText reads either).
 	PriorType uint32 `json:"prior_type,omitempty"`
 	PriorData string `json:"prior_data,omitempty"`
 	// Type and Data are what gosetup wrote.

@@ -10,6 +10,7 @@ type PathValue struct {
 	Exists bool
 	Expand bool
 	Data   string
+	Raw    string
 }
 
 // ReadPaths reads the Windows user and system Path; elsewhere there are none.

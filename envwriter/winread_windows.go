@@ -19,6 +19,12 @@ type PathValue struct {
 	// %VAR% references are not expanded).
 	Expand bool
 	Data   string
+	// Raw is its exact bytes as gosetup's record holds a prior value
+	// (RegistryRecord.PriorData): comparing it with a record's prior, and
+	// the type, tells whether the value is still exactly what was read.
+	// Data cannot tell: a value stored without its terminating NUL, or
+	// with bytes after it, reads as the same text.
+	Raw string
 }
 
 // ReadPaths reads the user Path (HKCU\Environment) and the system Path
@@ -39,7 +45,7 @@ func ReadPaths() (user, system PathValue, err error) {
 		if err != nil || !v.exists || !isRegString(v.typ) {
 			return err
 		}
-		out.Exists, out.Expand, out.Data = true, v.typ == registry.EXPAND_SZ, regText(v.raw)
+		out.Exists, out.Expand, out.Data, out.Raw = true, v.typ == registry.EXPAND_SZ, regText(v.raw), encodePrior(v)
 		return nil
 	}
 	if err := read(registry.CURRENT_USER, envKeyPath, &user); err != nil {

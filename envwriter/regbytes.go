@@ -1,0 +1,73 @@
+package envwriter
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+)
+
+// The stored form of registry strings and of the priors in gosetup's
+// record, kept apart from the registry calls so that every platform can
+// read a record (the faces show a prior's text; doctor compares priors).
+
+// regStringBytes is the canonical stored form of a string value: UTF-16LE
+// with one terminating NUL, as RegSetValueEx expects.
+func regStringBytes(s string) []byte {
+	u := utf16.Encode([]rune(s + "\x00"))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+	}
+	return b
+}
+
+// regText decodes a string value's bytes as Windows reads them: up to the
+// first NUL, with or without a terminator.
+func regText(raw []byte) string {
+	u := make([]uint16, len(raw)/2)
+	for i := range u {
+		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	for i, c := range u {
+		if c == 0 {
+			u = u[:i]
+			break
+		}
+	}
+	return string(utf16.Decode(u))
+}
+
+// rawPriorMark starts RegistryRecord.PriorData when the prior value is not
+// a canonical string (another type, no terminating NUL, bytes after it, or
+// invalid UTF-16): the rest is its exact bytes in base64. A canonical string
+// never holds a NUL, so the mark cannot be mistaken for text, and the record
+// stays valid JSON either way.
+const rawPriorMark = "\x00base64:"
+
+// decodePrior returns the exact bytes encodePrior recorded.
+func decodePrior(data string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(data, rawPriorMark); ok {
+		b, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return nil, fmt.Errorf("gosetup's record of a prior registry value is damaged (%v); restore it by hand", err)
+		}
+		return b, nil
+	}
+	return regStringBytes(data), nil
+}
+
+// PriorText is the text Windows reads from r's prior string value: its
+// PriorData, or, when the prior was recorded as exact bytes (not a
+// canonical string: no terminating NUL, bytes after it), those bytes up
+// to the first NUL. A damaged record reads as "".
+func (r RegistryRecord) PriorText() string {
+	if !strings.HasPrefix(r.PriorData, rawPriorMark) {
+		return r.PriorData
+	}
+	b, err := decodePrior(r.PriorData)
+	if err != nil {
+		return ""
+	}
+	return regText(b)
+}
