@@ -12,7 +12,10 @@ import (
 // TestWineGosetupEnvUninstall runs the real gosetup.exe under Wine (using
 // the registry tests' Wine kit): `gosetup env` writes HKCU\Environment
 // through the plan/apply/state code, and `gosetup uninstall` puts every
-// value back as it was.
+// value back as it was and removes the files and directories env made,
+// even when it runs with USERPROFILE and APPDATA spelled in another case
+// than the record's paths (Windows paths are case-insensitive, and tools
+// spell them either way).
 func TestWineGosetupEnvUninstall(t *testing.T) {
 	w := setupWine(t)
 	exe := filepath.Join(t.TempDir(), "gosetup.exe")
@@ -58,13 +61,19 @@ func TestWineGosetupEnvUninstall(t *testing.T) {
 		"GOPROXY": "REG_EXPAND_SZ https://proxy.golang.org,direct",
 		"GOSUMDB": "",
 	})
-	goenv := filepath.Join(p.dir, "drive_c", "users", wineUser(t, p), "AppData", "Roaming", "go", "env")
+	user := wineUser(t, p)
+	roaming := filepath.Join(p.dir, "drive_c", "users", user, "AppData", "Roaming")
+	goenv := filepath.Join(roaming, "go", "env")
 	if b, err := os.ReadFile(goenv); err != nil || string(b) != "GOPROXY=https://goproxy.cn,direct\nGOSUMDB=sum.golang.google.cn\n" {
 		t.Errorf("Go env file %s = %q (%v)", goenv, b, err)
 	}
 
-	out, err = p.run(t, nil, exe, "uninstall", "--yes")
-	if err != nil {
+	// Wine sets USERPROFILE and APPDATA for the first process from its
+	// registry; a cmd passes its own on.
+	winExe := "Z:" + strings.ReplaceAll(exe, "/", `\`)
+	out, err = p.run(t, nil, "cmd", "/c", `set USERPROFILE=c:\USERS\`+strings.ToUpper(user)+`&& set APPDATA=c:\users\`+strings.ToLower(user)+`\appdata\roaming&& `+winExe+" uninstall --yes")
+	t.Logf("gosetup uninstall --yes, with USERPROFILE and APPDATA in other cases:\n%s", out)
+	if err != nil || strings.Contains(out, "refused") {
 		t.Fatalf("gosetup uninstall under Wine: %v\n%s", err, out)
 	}
 	expectEnv(t, p, map[string]string{
@@ -72,8 +81,13 @@ func TestWineGosetupEnvUninstall(t *testing.T) {
 		"GOPROXY": "REG_EXPAND_SZ https://proxy.golang.org,direct",
 		"GOSUMDB": "",
 	})
-	if _, err := os.Stat(goenv); err == nil {
-		t.Errorf("uninstall left the Go env file %s it created", goenv)
+	// The Go env file, its directory and gosetup's own (with state.json)
+	// were all made by env.
+	for _, made := range []string{goenv, filepath.Dir(goenv), filepath.Join(roaming, "gosetup")} {
+		if _, err := os.Lstat(made); err == nil {
+			ents, _ := os.ReadDir(made)
+			t.Errorf("uninstall left %s, which env created: %v", made, ents)
+		}
 	}
 }
 

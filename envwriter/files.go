@@ -131,10 +131,10 @@ func missingDirs(dir string) []string {
 // they hold. Nothing outside the home and above XDG_CONFIG_HOME either:
 // uninstall refuses to remove such directories, so recording them would
 // only keep the record alive for ever.
-func configDirsToRecord(configDir, home string) []string {
+func configDirsToRecord(c paths, configDir, home string) []string {
 	var out []string
 	only := lockName
-	for d := configDir; d != filepath.Clean(home) && (within(d, home) || within(d, filepath.Dir(configDir))); d = filepath.Dir(d) {
+	for d := configDir; !c.same(d, filepath.Clean(home)) && (c.within(d, home) || c.within(d, filepath.Dir(configDir))); d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
 			ents, err := os.ReadDir(d)
 			if err != nil || (d != configDir && d != filepath.Dir(configDir)) {
@@ -162,10 +162,10 @@ func configDirsToRecord(configDir, home string) []string {
 // inside the home, or XDG_CONFIG_HOME and below. A directory made above
 // them (the parents of an XDG_CONFIG_HOME elsewhere) is left after
 // uninstall: recorded, it would be refused and keep the record alive.
-func recordableDirs(dirs []string, home, xdg string) []string {
+func recordableDirs(c paths, dirs []string, home, xdg string) []string {
 	var out []string
 	for _, d := range dirs {
-		if (within(d, home) && d != filepath.Clean(home)) || within(d, xdg) {
+		if (c.within(d, home) && !c.same(d, filepath.Clean(home))) || c.within(d, xdg) {
 			out = append(out, d)
 		}
 	}

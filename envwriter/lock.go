@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"time"
 
 	"github.com/gosetup/gosetup/internal/filelock"
@@ -83,7 +84,14 @@ func (p *Plan) applyLocked(ctx context.Context, fresh bool) error {
 		lk.Release()
 		if p.removeConfigDir {
 			// Only now is the lock file gone (on Unix), so the config
-			// dir can be empty.
+			// dir can be empty. On Windows it stays on Release (an open
+			// file cannot be removed there): it goes now, with the record
+			// gone, unless another gosetup has it open to wait for the
+			// lock (Go opens files without FILE_SHARE_DELETE), and then
+			// the removal fails and that lock stands.
+			if runtime.GOOS == "windows" {
+				os.Remove(filepath.Join(p.ConfigDir, lockName))
+			}
 			os.Remove(p.ConfigDir)
 			removeDirs(p.dirs)
 		}

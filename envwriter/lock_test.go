@@ -200,17 +200,27 @@ func TestLeftLockDirIsRecorded(t *testing.T) {
 // An XDG_CONFIG_HOME outside the home: gosetup's config dir there is made
 // by gosetup, but its parents outside the home are not recorded (uninstall
 // refuses to remove them, so the record would never go away).
+// The faces leave Env.Home empty, to be found from $HOME: the parents are
+// judged against that home, not against an empty one that every absolute
+// path is inside.
 func TestConfigDirOutsideHomeUninstallsCleanly(t *testing.T) {
-	home := t.TempDir()
-	xdg := filepath.Join(t.TempDir(), "data", "cfg")
-	env := testEnv(home, []string{"bash"}, map[string]string{"XDG_CONFIG_HOME": xdg})
-	p := mustApply(t, Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
-	u := mustUninstall(t, UninstallOptions{Env: env})
-	if len(u.Skipped) > 0 {
-		t.Errorf("uninstall skipped %v", u.Skipped)
-	}
-	if _, err := os.Stat(p.StatePath); err == nil {
-		b, _ := os.ReadFile(p.StatePath)
-		t.Errorf("the state record is still there after uninstall: %s", b)
+	for _, found := range []bool{false, true} {
+		t.Run(fmt.Sprintf("home found %v", found), func(t *testing.T) {
+			home := t.TempDir()
+			xdg := filepath.Join(t.TempDir(), "data", "cfg")
+			env := testEnv(home, []string{"bash"}, map[string]string{"XDG_CONFIG_HOME": xdg})
+			if found {
+				env.Home = ""
+			}
+			p := mustApply(t, Options{Env: env, Settings: Settings{GOPROXY: "https://goproxy.cn,direct"}})
+			u := mustUninstall(t, UninstallOptions{Env: env})
+			if len(u.Skipped) > 0 {
+				t.Errorf("uninstall skipped %v", u.Skipped)
+			}
+			if _, err := os.Stat(p.StatePath); err == nil {
+				b, _ := os.ReadFile(p.StatePath)
+				t.Errorf("the state record is still there after uninstall: %s", b)
+			}
+		})
 	}
 }

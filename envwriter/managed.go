@@ -28,39 +28,66 @@ type Skipped struct {
 // synced with dotfiles, copied from another machine or damaged must not
 // make gosetup (or root running it) edit or delete anything else.
 type managed struct {
+	paths
 	home, cfg string
 	// files maps each file gosetup writes (startup files, its env
-	// scripts, the Go env file) to the directory it must stay inside once
-	// symlinks are followed.
+	// scripts, the Go env file), by its key, to the directory it must stay
+	// inside once symlinks are followed.
 	files map[string]string
 }
+
+// paths compares paths as the file system does: on Windows without regard
+// to case, so that C:\Users\Me and c:\users\me (tools spell USERPROFILE
+// and APPDATA either way, and a record may have been written under another
+// spelling) are one path. Elsewhere paths are compared byte for byte.
+type paths struct{ fold bool }
+
+func pathsFor(goos string) paths { return paths{fold: goos == "windows"} }
+
+// key is p as compared. Windows matches names by upper-casing each
+// character (its file systems' upcase table), which strings.ToUpper's
+// simple per-rune mapping follows; strings.EqualFold would also match
+// names that Windows keeps apart (the Kelvin sign and k).
+func (c paths) key(p string) string {
+	if c.fold {
+		return strings.ToUpper(p)
+	}
+	return p
+}
+
+// same reports whether a and b (both clean) name the same path.
+func (c paths) same(a, b string) bool { return c.key(a) == c.key(b) }
+
+// within reports whether p is dir or inside it (both clean).
+func (c paths) within(p, dir string) bool { return within(c.key(p), c.key(dir)) }
 
 // allStartupShells are the shell families whose startup files uninstall
 // may undo, whichever shells are installed now.
 var allStartupShells = []string{"bash", "dash", "fish", "ksh", "sh", "zsh"}
 
 func newManaged(e Env, cfg string) managed {
-	m := managed{home: filepath.Clean(e.Home), cfg: filepath.Clean(cfg), files: map[string]string{}}
+	m := managed{paths: pathsFor(e.GOOS), home: filepath.Clean(e.Home), cfg: filepath.Clean(cfg), files: map[string]string{}}
+	add := func(file, root string) { m.files[m.key(filepath.Clean(file))] = root }
 	all := e
 	all.Shells = allStartupShells
 	for _, t := range StartupFiles(all) {
 		root := m.home
 		if t.Fish {
 			root = filepath.Clean(e.xdgConfigHome())
-		} else if filepath.Dir(t.Path) != m.home {
+		} else if !m.same(filepath.Dir(t.Path), m.home) {
 			root = filepath.Dir(t.Path) // $ZDOTDIR
 		}
-		m.files[filepath.Clean(t.Path)] = root
+		add(t.Path, root)
 	}
 	// StartupFiles lists these only when they exist today.
 	for _, f := range []string{".bash_profile", ".bash_login", ".kshrc"} {
-		m.files[filepath.Join(m.home, f)] = m.home
+		add(filepath.Join(m.home, f), m.home)
 	}
 	for _, s := range []string{"env", "env.fish"} {
-		m.files[filepath.Join(cfg, s)] = filepath.Clean(cfg)
+		add(filepath.Join(cfg, s), filepath.Clean(cfg))
 	}
 	if g, err := GoEnvFile(e); err == nil && filepath.IsAbs(g) {
-		m.files[filepath.Clean(g)] = filepath.Dir(filepath.Clean(g))
+		add(g, filepath.Dir(filepath.Clean(g)))
 	}
 	return m
 }
@@ -76,10 +103,10 @@ func (m managed) check(path string) (listed bool, err error) {
 	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
 		return false, errors.New("not a plain absolute path (it has .. or extra separators), so not a file gosetup writes")
 	}
-	root, listed := m.files[path]
+	root, listed := m.files[m.key(path)]
 	if !listed {
 		root = m.home
-		if !within(path, m.home) || path == m.home {
+		if !m.within(path, m.home) || m.same(path, m.home) {
 			return false, fmt.Errorf("outside %s and not one of the files gosetup writes for this user (its startup files, its env scripts, the Go env file)", m.home)
 		}
 	}
@@ -91,11 +118,11 @@ func (m managed) check(path string) (listed bool, err error) {
 	if err != nil {
 		return listed, fmt.Errorf("cannot follow its directory: %w", err)
 	}
-	if !within(dir, realRoot) {
+	if !m.within(dir, realRoot) {
 		return listed, fmt.Errorf("its directory leads, through a symlink, to %s, outside %s", dir, root)
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if t, err := filepath.EvalSymlinks(path); err == nil && !within(t, realRoot) && !within(t, evalOr(m.home)) {
+		if t, err := filepath.EvalSymlinks(path); err == nil && !m.within(t, realRoot) && !m.within(t, evalOr(m.home)) {
 			return listed, fmt.Errorf("it is a link to %s, outside %s", t, m.home)
 		}
 	}
@@ -104,7 +131,7 @@ func (m managed) check(path string) (listed bool, err error) {
 
 // isScript reports whether path is one of gosetup's env scripts.
 func (m managed) isScript(path string) bool {
-	return path == filepath.Join(m.cfg, "env") || path == filepath.Join(m.cfg, "env.fish")
+	return m.same(path, filepath.Join(m.cfg, "env")) || m.same(path, filepath.Join(m.cfg, "env.fish"))
 }
 
 // errNotRemovable refuses a record that would remove a file gosetup does
@@ -118,13 +145,14 @@ func (m managed) checkDir(dir string) error {
 		return errors.New("not a plain absolute path (it has .. or extra separators)")
 	}
 	for f, root := range m.files {
-		if f == dir || !within(f, dir) {
+		// f is a key: the same as dir, or below it, in m's terms.
+		if m.same(f, dir) || !m.within(f, dir) {
 			continue
 		}
 		// The config dir's parent is XDG_CONFIG_HOME, which gosetup makes
 		// when it is missing (and may be outside the home).
 		xdg := filepath.Dir(m.cfg)
-		if (within(dir, m.home) && dir != m.home) || (within(dir, root) && dir != root) || dir == m.cfg || (dir == xdg && dir != m.home) {
+		if (m.within(dir, m.home) && !m.same(dir, m.home)) || (m.within(dir, root) && !m.same(dir, root)) || m.same(dir, m.cfg) || (m.same(dir, xdg) && !m.same(dir, m.home)) {
 			return nil
 		}
 	}

@@ -270,9 +270,12 @@ func PlanEnv(ctx context.Context, opts Options) (*Plan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	next.MergeDirs(configDirsToRecord(p.ConfigDir, opts.Env.Home))
+	// e.Home, not opts.Env.Home: the faces leave Home to be found, and an
+	// empty home would hold every absolute path.
+	pc := pathsFor(e.GOOS)
+	next.MergeDirs(configDirsToRecord(pc, p.ConfigDir, e.Home))
 	for _, c := range p.Changed() {
-		next.MergeDirs(recordableDirs(missingDirs(filepath.Dir(c.Path)), opts.Env.Home, filepath.Dir(p.ConfigDir)))
+		next.MergeDirs(recordableDirs(pc, missingDirs(filepath.Dir(c.Path)), e.Home, filepath.Dir(p.ConfigDir)))
 	}
 	if err := checkRecordable(next); err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
