@@ -30,7 +30,7 @@ func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms
 		magic = []byte("PK\x03\x04")
 	}
 	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: f.Size, conns: in.Connections, chunk: in.rangedChunk, eager: in.rangedEager, stall: cfg.stall,
-		attempts: cfg.attempts, backoff: cfg.backoff, magic: magic, rep: rep}, ms, sp.f, sp.f, have)
+		attempts: cfg.attempts, backoff: cfg.backoff, magic: magic, rep: rep, lowSpeed: cfg.lowSpeed, lowSpeedTime: cfg.lowSpeedTime, otherSource: cfg.otherSource}, ms, sp.f, sp.f, have)
 	rf.onChange = func() { sp.save(rf.have, false) }
 	defer func() {
 		// What was written stays for the next run unless the bytes were

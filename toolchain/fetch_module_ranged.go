@@ -31,7 +31,7 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 		return nil, false, err
 	}
 	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: size, conns: in.Connections, chunk: in.rangedChunk, eager: in.rangedEager, stall: cfg.stall,
-		attempts: cfg.attempts, backoff: cfg.backoff, magic: []byte("PK\x03\x04"), rep: rep}, ms, sp.f, sp.f, have)
+		attempts: cfg.attempts, backoff: cfg.backoff, magic: []byte("PK\x03\x04"), rep: rep, lowSpeed: cfg.lowSpeed, lowSpeedTime: cfg.lowSpeedTime, otherSource: cfg.otherSource}, ms, sp.f, sp.f, have)
 	rf.onChange = func() { sp.save(rf.have, false) }
 	complete := false
 	defer func() {

@@ -47,32 +47,47 @@ type rangedConfig struct {
 	// growEvery is how often the rate is measured to decide on another
 	// connection (default rangedGrowEvery).
 	growEvery time.Duration
+	// lowSpeed, lowSpeedTime and otherSource are the stream's (see
+	// fetchConfig), applied to the download as a whole.
+	lowSpeed     int64
+	lowSpeedTime time.Duration
+	otherSource  bool
 }
-
-// Growth of the connection count. A download starts on one connection
-// that asks for everything missing, so on a fast link the bytes arrive in
-// order and the unpacker reads them at once, with no scheduling on a
-// machine of few cores. Every rangedGrowEvery the connections double
-// while the last step raised the total rate by more than rangedGrowGain
-// and what is left would still take more than rangedGrowLeft at the
-// current rate (aria2's min-split-size, axel): a mirror that caps each
-// connection earns its four within half a second, a fast one keeps its
-// single stream.
-const (
-	rangedGrowEvery = 250 * time.Millisecond
-	rangedGrowGain  = 1.2
-	rangedGrowLeft  = time.Second
-)
 
 // errRangesRefused means no mirror answered a Range request with the
 // requested bytes (206 and a matching Content-Range): the caller downloads
 // the file as one stream instead.
 var errRangesRefused = errors.New("no mirror serves byte ranges")
 
-// span is a byte range [start, end) one connection is fetching; end may be
-// lowered by a thief (under rangedFetch.mu).
+// span is a byte range [start, end).
 type span struct {
 	start, end int64
+}
+
+// task is a span one connection is fetching. Its fields change under
+// rangedFetch.mu: end may be lowered by a thief or by the twin that
+// overtook it. Every byte offset has one writer at a time: a task writes
+// only bytes it claimed by advancing pos (under mu) before the write, and
+// nobody hands out bytes below another task's pos.
+type task struct {
+	span
+	mi     int   // the mirror
+	pos    int64 // bytes [start, pos) are written or claimed by a write in flight
+	floor  int64 // bytes below it are another task's: not written again
+	cancel context.CancelFunc
+	// lost: the task was overtaken by its twin (or its twin finished
+	// first); it ends without fault and leaves nothing to requeue.
+	lost bool
+	// twin (for a helper) is the slower task whose rest it fetches too;
+	// helper (for that task) is the one racing it. See endgame.
+	twin, helper *task
+	// got counts the bytes received; rate is the rate over the last
+	// full window that started at winAt (see roll).
+	got    int64
+	winAt  time.Time
+	winGot int64
+	rate   float64
+	rated  bool
 }
 
 // rangedFetch downloads a file of known size from several mirrors at once,
@@ -87,7 +102,10 @@ type span struct {
 // connection takes the lowest queued chunk from the best mirror that has
 // fewer than perMirror connections; when the queue is empty, an idle
 // connection takes the far half of the busiest connection's remaining span
-// (work stealing), so a slow mirror ends up with little to do. A transient
+// (work stealing), so a slow mirror ends up with little to do; once no
+// span is worth splitting, an idle connection races the rest of a
+// trickling one (see endgame). The total rate is held to the low-speed
+// limit (see monitor). A transient
 // failure requeues what was left; a mirror that serves wrong bytes (bad
 // status, HTML, a Content-Range for another offset or size, a wrong start
 // of the file) is dropped with a failover event naming why.
@@ -107,7 +125,7 @@ type rangedFetch struct {
 	have     rangeSet   // bytes written
 	from     []int      // per mirror: bytes written
 	queue    []span
-	active   []*span
+	active   []*task
 	dead     []bool
 	noRange  []bool
 	fails    []int
@@ -118,10 +136,15 @@ type rangedFetch struct {
 	err      error // final failure
 	finished bool
 	wg       sync.WaitGroup
-	off      int64  // Read position
-	onChange func() // called (under mu) when have grows; records progress
-	target   int    // connections allowed to fetch now (grows from 1)
-	got      int64  // bytes written in this run
+	off      int64     // Read position
+	onChange func()    // called (under mu) when have grows; records progress
+	target   int       // connections allowed to fetch now (grows from 1)
+	got      int64     // bytes written in this run
+	mrate    []float64 // per mirror: the rate its connections last showed
+	twins    int       // endgame helpers started
+	overtook int       // tasks overtaken by their helper
+	slowSaid bool      // the "very slow, but nothing else" note was sent
+	grown    growth    // see monitor
 }
 
 // newRangedFetch prepares (but does not start) a download into w; have
@@ -151,7 +174,7 @@ func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w i
 	ctx, abort := context.WithCancel(ctx)
 	f := &rangedFetch{ctx: ctx, abort: abort, cfg: cfg, mirrors: mirrors, w: w, r: r,
 		have: have.clip(cfg.size), from: make([]int, len(mirrors)), dead: make([]bool, len(mirrors)),
-		noRange: make([]bool, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors)), said: make([]bool, len(mirrors))}
+		noRange: make([]bool, len(mirrors)), mrate: make([]float64, len(mirrors)), fails: make([]int, len(mirrors)), inUse: make([]int, len(mirrors)), said: make([]bool, len(mirrors))}
 	f.cond = sync.NewCond(&f.mu)
 	f.sched = sync.NewCond(&f.mu)
 	f.target = cfg.conns
@@ -185,7 +208,10 @@ func chunks(g span, size int64) []span {
 func (f *rangedFetch) rechunk() {
 	var q []span
 	for _, s := range f.active {
-		if cut := f.have.prefixFrom(s.start) + f.cfg.chunk; cut < s.end {
+		if s.twin != nil || s.helper != nil {
+			continue // racing its twin: left alone (see endgame)
+		}
+		if cut := f.position(s) + f.cfg.chunk; cut < s.end {
 			q = append(q, chunks(span{cut, s.end}, f.cfg.chunk)...)
 			s.end = cut
 		}
@@ -195,68 +221,6 @@ func (f *rangedFetch) rechunk() {
 	}
 	slices.SortFunc(q, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 	f.queue = q
-}
-
-// grow measures the rate every growEvery and lets one more connection
-// fetch while that pays (see rangedGrowGain); it returns when growing
-// stops or the download ends.
-func (f *rangedFetch) grow(done <-chan struct{}) {
-	t := time.NewTicker(f.cfg.growEvery)
-	defer t.Stop()
-	var lastGot int64
-	var lastRate float64
-	misses := 0
-	last := time.Now()
-	for {
-		select {
-		case <-f.ctx.Done():
-			return
-		case <-done:
-			return
-		case now := <-t.C:
-			f.mu.Lock()
-			if f.finished || f.err != nil || f.target >= f.cfg.conns {
-				f.mu.Unlock()
-				return
-			}
-			if f.live < f.target {
-				// A connection is still starting (or backing off):
-				// its rate is not known yet.
-				lastGot, last = f.got, now
-				f.mu.Unlock()
-				continue
-			}
-			rate := float64(f.got-lastGot) / now.Sub(last).Seconds()
-			left := float64(f.cfg.size - f.have.total())
-			if rate <= 0 || (lastRate > 0 && rate < lastRate*rangedGrowGain) {
-				// The last connection did not pay. Once may be a
-				// hiccup of a loaded machine; twice in a row ends
-				// the growth.
-				misses++
-				lastGot, last = f.got, now
-				f.mu.Unlock()
-				if misses >= 2 {
-					return
-				}
-				continue
-			}
-			misses = 0
-			if left/rate < rangedGrowLeft.Seconds() {
-				// Nearly done at this rate: another connection
-				// would cost more than it saves.
-				lastGot, last = f.got, now
-				f.mu.Unlock()
-				continue
-			}
-			// Double, as TCP's slow start does: a capped mirror's
-			// four connections are all busy after two steps.
-			f.target = min(f.target*2, f.cfg.conns)
-			f.rechunk()
-			f.sched.Broadcast()
-			lastGot, last, lastRate = f.got, now, rate
-			f.mu.Unlock()
-		}
-	}
 }
 
 // start launches the connections. At most as many as there are chunks are
@@ -278,9 +242,7 @@ func (f *rangedFetch) start() {
 		go f.worker()
 	}
 	done := make(chan struct{})
-	if f.target < f.cfg.conns {
-		go f.grow(done)
-	}
+	go f.monitor(done)
 	go func() {
 		f.wg.Wait()
 		close(done)
@@ -445,7 +407,7 @@ func (f *rangedFetch) Live() int {
 // next picks a mirror and a span for an idle connection (under mu). It
 // returns ok=false when the connection should end: the file is complete,
 // every mirror is dead, or nothing is left to share.
-func (f *rangedFetch) next() (mi int, sp *span, ok bool) {
+func (f *rangedFetch) next() (mi int, t *task, ok bool) {
 	for {
 		if f.finished || f.err != nil || f.ctx.Err() != nil {
 			return 0, nil, false
@@ -475,14 +437,18 @@ func (f *rangedFetch) next() (mi int, sp *span, ok bool) {
 			if len(f.queue) > 0 {
 				s := f.queue[0]
 				f.queue = f.queue[1:]
-				sp = &s
-			} else if sp = f.steal(); sp == nil && len(f.active) == 0 {
-				return 0, nil, false
+				t = &task{span: s, mi: mi}
+				t.pos = min(f.have.prefixFrom(s.start), s.end)
+			} else if t = f.steal(mi); t == nil {
+				if len(f.active) == 0 {
+					return 0, nil, false
+				}
+				t = f.endgame(time.Now())
 			}
-			if sp != nil {
-				f.inUse[mi]++
-				f.active = append(f.active, sp)
-				return mi, sp, true
+			if t != nil {
+				f.inUse[t.mi]++
+				f.active = append(f.active, t)
+				return t.mi, t, true
 			}
 		}
 		// Every usable mirror is at its limit, or nothing is worth
@@ -491,13 +457,21 @@ func (f *rangedFetch) next() (mi int, sp *span, ok bool) {
 	}
 }
 
+// position is where t's unclaimed bytes begin (under mu).
+func (f *rangedFetch) position(t *task) int64 {
+	return max(t.pos, f.have.prefixFrom(t.start))
+}
+
 // steal splits the active span with the most left to fetch and returns
-// its far half, or nil if no span is worth splitting.
-func (f *rangedFetch) steal() *span {
-	var best *span
+// its far half for mirror mi, or nil if no span is worth splitting.
+func (f *rangedFetch) steal(mi int) *task {
+	var best *task
 	var left int64
 	for _, s := range f.active {
-		l := s.end - f.have.prefixFrom(s.start)
+		if s.twin != nil || s.helper != nil {
+			continue // racing its twin (see endgame)
+		}
+		l := s.end - f.position(s)
 		if l > left {
 			best, left = s, l
 		}
@@ -507,16 +481,15 @@ func (f *rangedFetch) steal() *span {
 	if best == nil || left < f.cfg.chunk/4 {
 		return nil
 	}
-	pos := f.have.prefixFrom(best.start)
-	mid := pos + left/2
-	thief := &span{mid, best.end}
+	mid := f.position(best) + left/2
+	thief := &task{span: span{mid, best.end}, mi: mi, pos: mid}
 	best.end = mid
 	return thief
 }
 
 // release ends a connection's use of a span (under mu): what is left of
-// it goes back to the queue's front.
-func (f *rangedFetch) release(mi int, sp *span) {
+// it goes back to the queue's front, unless its twin still covers it.
+func (f *rangedFetch) release(mi int, sp *task) {
 	f.inUse[mi]--
 	for i, s := range f.active {
 		if s == sp {
@@ -524,7 +497,8 @@ func (f *rangedFetch) release(mi int, sp *span) {
 			break
 		}
 	}
-	if pos := f.have.prefixFrom(sp.start); pos < sp.end {
+	covered := f.untwin(sp)
+	if pos := f.have.prefixFrom(sp.start); pos < sp.end && !covered && !sp.lost {
 		f.queue = append([]span{{pos, sp.end}}, f.queue...)
 	}
 	if f.have.total() >= f.cfg.size {
@@ -546,6 +520,13 @@ func (f *rangedFetch) worker() {
 		}
 		err := f.fetch(mi, sp, buf)
 		f.mu.Lock()
+		if sp.lost {
+			// Cancelled because its twin won: no fault of the mirror.
+			err = nil
+		}
+		if err == nil {
+			f.finishRate(sp, time.Now())
+		}
 		f.release(mi, sp)
 		if err != nil && f.ctx.Err() == nil {
 			f.failMirror(mi, err)
@@ -619,16 +600,18 @@ func (e rangeRefusedError) Unwrap() error { return e.err }
 
 // fetch downloads sp from mirror mi into the file until sp (whose end a
 // thief may lower meanwhile) is complete.
-func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
+func (f *rangedFetch) fetch(mi int, sp *task, buf []byte) error {
 	m := f.mirrors[mi]
+	reqCtx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
 	f.mu.Lock()
-	start, end := f.have.prefixFrom(sp.start), sp.end
+	start, end := f.position(sp), sp.end
+	sp.pos = max(sp.pos, start)
+	sp.cancel = cancel
 	f.mu.Unlock()
 	if start >= end {
 		return nil
 	}
-	reqCtx, cancel := context.WithCancel(f.ctx)
-	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, m.URL, nil)
 	if err != nil {
 		return permanent("bad URL: %v", err)
@@ -645,6 +628,7 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 	}
 	f.mu.Lock()
 	f.live++
+	sp.winAt = time.Now()
 	first := !f.said[mi]
 	f.said[mi] = true
 	f.mu.Unlock()
@@ -675,19 +659,27 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			p = p[:end-pos]
 		}
 		n, rerr := body.Read(p)
+		if n > 0 && pos < int64(len(f.cfg.magic)) {
+			if err := checkMagic(f.cfg.magic, pos, p[:n]); err != nil {
+				return err
+			}
+		}
 		f.mu.Lock()
+		sp.got += int64(n)
 		if end = sp.end; pos+int64(n) > end {
 			// A thief took the rest while this Read was running.
 			n = int(max(end-pos, 0))
 		}
+		// Claim the bytes before writing them: a helper skips what its
+		// twin claimed, and overtakes it once past (see endgame).
+		skip := f.claim(sp, pos, int64(n))
+		lost := sp.lost
 		f.mu.Unlock()
-		if n > 0 {
-			if pos < int64(len(f.cfg.magic)) {
-				if err := checkMagic(f.cfg.magic, pos, p[:n]); err != nil {
-					return err
-				}
-			}
-			if _, err := f.w.WriteAt(p[:n], pos); err != nil {
+		if lost {
+			return nil
+		}
+		if n > 0 && skip < int64(n) {
+			if _, err := f.w.WriteAt(p[skip:n], pos+skip); err != nil {
 				f.mu.Lock()
 				f.err = &writeError{path: "the download cache", err: err}
 				f.cond.Broadcast()
@@ -699,10 +691,10 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			// Only bytes not already here count as downloaded: a span
 			// handed back and fetched again overlaps what was written.
 			before := f.have.total()
-			f.have = f.have.add(pos, pos+int64(n))
+			f.have = f.have.add(pos+skip, pos+int64(n))
 			added := f.have.total() - before
-			f.from[mi] += n
-			f.got += int64(n)
+			f.from[mi] += n - int(skip)
+			f.got += added
 			f.fails[mi] = 0
 			if f.onChange != nil {
 				f.onChange()
@@ -710,8 +702,8 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			f.cond.Broadcast()
 			f.mu.Unlock()
 			f.cfg.rep.addBytes(int(added))
-			pos += int64(n)
 		}
+		pos += int64(n)
 		if rerr == io.EOF {
 			f.mu.Lock()
 			end = sp.end
@@ -722,6 +714,12 @@ func (f *rangedFetch) fetch(mi int, sp *span, buf []byte) error {
 			return nil
 		}
 		if rerr != nil {
+			f.mu.Lock()
+			lost := sp.lost
+			f.mu.Unlock()
+			if lost {
+				return nil
+			}
 			return fmt.Errorf("connection lost at byte %d: %w", pos, rerr)
 		}
 	}
