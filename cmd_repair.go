@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 	if unconfirmed {
 		*dryRun = true // show the changes, then refuse
 	}
-	fmt.Fprintln(a.stderr, "checking (fresh login and interactive shells of every installed shell)…")
+	fmt.Fprintln(a.stderr, repairChecking(runtime.GOOS, false))
 	before, err := a.doctorRun(ctx, rest, true, true, *mirrors)
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintln(a.stdout, "undo everything gosetup changed, these lines included: gosetup uninstall")
 	}
-	fmt.Fprintln(a.stderr, "checking again in fresh shells…")
+	fmt.Fprintln(a.stderr, repairChecking(runtime.GOOS, true))
 	after, err := a.doctorRun(ctx, rest, true, true, *mirrors)
 	if err != nil {
 		return fmt.Errorf("the changes were made, but checking them failed: %w", err)
@@ -124,6 +125,21 @@ func runRepair(ctx context.Context, a *app, args []string) error {
 		return errSilentFailure
 	}
 	return nil
+}
+
+// repairChecking says what repair's doctor runs look at, before (again
+// false) and after its changes: fresh shells on Unix; on Windows what a
+// new process gets, which comes from the registry, not from shells.
+func repairChecking(goos string, again bool) string {
+	switch {
+	case goos == "windows" && again:
+		return "checking again what new processes get…"
+	case goos == "windows":
+		return `checking what new processes get (HKCU\Environment after the system environment, and the Go env file)…`
+	case again:
+		return "checking again in fresh shells…"
+	}
+	return "checking (fresh login and interactive shells of every installed shell)…"
 }
 
 func printDiffs(w io.Writer, p *envwriter.Plan) {

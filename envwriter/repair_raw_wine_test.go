@@ -22,7 +22,8 @@ import (
 // exact bytes; repair must compare the value it reads again with what
 // doctor read in that same form, fix both in one run (reg query shows the
 // result), and gosetup uninstall must put the exact bytes back (Wine's own
-// registry file shows them).
+// registry file shows them). Repair also says what it checks there: what
+// new processes get, not fresh Unix shells.
 func TestWineRepairRawValues(t *testing.T) {
 	w := setupWine(t)
 	exe := filepath.Join(t.TempDir(), "gosetup.exe")
@@ -65,6 +66,10 @@ func TestWineRepairRawValues(t *testing.T) {
 	t.Logf("gosetup repair --yes windows:\n%s", out)
 	if err != nil || strings.Contains(out, "changed since") || strings.Contains(out, "cannot fix") {
 		t.Errorf("repair did not fix the values in one run (%v):\n%s", err, out)
+	}
+	// On Windows it checks what new processes get, not Unix shells.
+	if strings.Contains(out, "shells") || !strings.Contains(out, "checking what new processes get") || !strings.Contains(out, "checking again what new processes get") {
+		t.Errorf("repair does not say what it checks on Windows:\n%s", out)
 	}
 	expectEnv(t, p, map[string]string{"Path": `REG_EXPAND_SZ %USERPROFILE%\bin;C:\tools\bin`, "GOPROXY": ""})
 	goenv := filepath.Join(drive, "users", user, "AppData", "Roaming", "go", "env")
