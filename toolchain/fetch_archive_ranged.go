@@ -15,6 +15,11 @@ import (
 // streams from the spill's complete prefix through SHA-256 into the
 // unpacker; a zip is hashed and unpacked from the spill once complete.
 // fromCache reports that the copy started with bytes of an earlier run.
+//
+// A bad copy is never mended range by range, as a module zip is
+// (repairModuleZip): the official SHA-256 covers only the whole file and
+// gzip's CRC-32 only the whole stream, so no check places a bad byte; the
+// caller fetches it again from one source at a time.
 func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms []mirror, f File, rel Release, st *stage, rep *reporter) (rf *rangedFetch, fromCache bool, err error) {
 	want, err := hex.DecodeString(f.SHA256)
 	if err != nil || len(want) != sha256.Size {

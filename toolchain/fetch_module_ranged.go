@@ -69,7 +69,13 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 	}
 	complete = true
 	rep.flush(PhaseDownload)
-	return rf, fromCache, in.checkModuleZip(ctx, sp.f, size, rel, st, rep, want)
+	err = in.checkModuleZip(ctx, sp.f, size, rel, st, rep, want)
+	var ce contentError
+	if errors.As(err, &ce) {
+		// Bad bytes at known places are fetched again, not the whole file.
+		err = in.repairModuleZip(ctx, rf, sp, size, rel, st, rep, want, err, &complete)
+	}
+	return rf, fromCache, err
 }
 
 // probeSize asks each mirror in turn for the file's first byte and returns

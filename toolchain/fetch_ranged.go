@@ -145,6 +145,11 @@ type rangedFetch struct {
 	overtook int       // tasks overtaken by their helper
 	slowSaid bool      // the "very slow, but nothing else" note was sent
 	grown    growth    // see monitor
+
+	// Re-fetching bytes found bad (fetch_refetch.go).
+	prov  provenance    // which mirror wrote which bytes in this run
+	avoid []bool        // mirrors not to use for this round (nil: none)
+	ended chan struct{} // closed once the round's connections are gone
 }
 
 // newRangedFetch prepares (but does not start) a download into w; have
@@ -243,6 +248,8 @@ func (f *rangedFetch) start() {
 	}
 	done := make(chan struct{})
 	go f.monitor(done)
+	ended := make(chan struct{})
+	f.ended = ended
 	go func() {
 		f.wg.Wait()
 		close(done)
@@ -252,6 +259,7 @@ func (f *rangedFetch) start() {
 		}
 		f.cond.Broadcast()
 		f.mu.Unlock()
+		close(ended)
 	}()
 }
 
@@ -422,7 +430,7 @@ func (f *rangedFetch) next() (mi int, t *task, ok bool) {
 		mi = -1
 		alive := 0
 		for i := range f.mirrors {
-			if f.dead[i] || alive == rangedMirrors {
+			if f.dead[i] || f.avoided(i) || alive == rangedMirrors {
 				continue
 			}
 			alive++
@@ -693,6 +701,7 @@ func (f *rangedFetch) fetch(mi int, sp *task, buf []byte) error {
 			before := f.have.total()
 			f.have = f.have.add(pos+skip, pos+int64(n))
 			added := f.have.total() - before
+			f.prov = f.prov.set(pos+skip, pos+int64(n), mi)
 			f.from[mi] += n - int(skip)
 			f.got += added
 			f.fails[mi] = 0

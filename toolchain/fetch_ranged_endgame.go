@@ -106,7 +106,7 @@ func (f *rangedFetch) helperMirror(avoid int) (int, float64) {
 	best := -1
 	alive := 0
 	for i := range f.mirrors {
-		if f.dead[i] || alive == rangedMirrors {
+		if f.dead[i] || f.avoided(i) || alive == rangedMirrors {
 			continue
 		}
 		alive++

@@ -67,3 +67,25 @@ func (rs rangeSet) clip(size int64) rangeSet {
 	}
 	return out
 }
+
+// without returns the set less every range of other (bytes found bad and
+// to be fetched again).
+func (rs rangeSet) without(other rangeSet) rangeSet {
+	var out rangeSet
+	for _, s := range rs {
+		a := s.start
+		for _, o := range other {
+			if o.end <= a || o.start >= s.end {
+				continue
+			}
+			if o.start > a {
+				out = append(out, span{a, o.start})
+			}
+			a = max(a, o.end)
+		}
+		if a < s.end {
+			out = append(out, span{a, s.end})
+		}
+	}
+	return out
+}

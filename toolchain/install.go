@@ -594,7 +594,10 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 				continue
 			}
 			// Several mirrors contributed and the bytes cannot tell which
-			// one lied: fetch from one trusted source at a time.
+			// one lied: fetch from one trusted source at a time. (A module
+			// zip has had its bad entries fetched again already, when
+			// they could be found: see repairModuleZip. A tar.gz cannot:
+			// its SHA-256 and gzip's CRC-32 cover only the whole file.)
 			single = true
 			rep.emit(Event{Phase: PhaseFailover, Source: ch.source, Err: ce.err, Message: "the copy put together from several mirrors was bad; downloading it again from one mirror at a time"})
 			continue

@@ -305,3 +305,16 @@ func (r *reporter) bytesDone() int64 {
 	defer r.mu.Unlock()
 	return r.done
 }
+
+// growTotal adds n bytes to fetch to the download's total (bytes found bad
+// and fetched again), so the bar does not run past its end.
+func (r *reporter) growTotal(n int64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if r.total > 0 {
+		r.total += n
+	}
+	r.mu.Unlock()
+}
