@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/filelock"
 )
 
@@ -25,7 +24,7 @@ import (
 // a second gosetup downloading the same version at the same time (CI jobs
 // sharing a runner's cache) downloads its own private copy instead, so
 // neither can append to, truncate or delete the bytes the other is
-// verifying. The lock file itself is never deleted (see filelock).
+// verifying. On Unix, letting go of the lock removes its file (see filelock).
 //
 // A partial is kept only when it can usefully be resumed: it is deleted
 // once the download completes (whether or not it verifies: a bad copy must
@@ -33,7 +32,7 @@ import (
 // keep the disk full), when a mirror served bytes that cannot be the file
 // (more than the size cap, the wrong leading bytes), when the checksum
 // database says it cannot vouch for the version, and when the release was
-// installed through the other channel.
+// installed (dropVersionSpills) or left untouched for a month (pruneSpills).
 type downloadCache struct {
 	path string
 	f    *os.File
@@ -142,29 +141,6 @@ func resumable(err error, s *stream) bool {
 		return false
 	}
 	return true
-}
-
-// dropModulePartial deletes the cached partial download of the release's
-// module zip, once the release is installed by the other channel: nothing
-// will resume it. A partial another process is downloading into is left.
-func (in *Installer) dropModulePartial(ctx context.Context, version string) {
-	if in.CacheDir == "" {
-		return
-	}
-	mv := dist.ModuleVersion(version, in.Platform)
-	// The single stream's partial and the ranged download's spill.
-	for _, p := range []string{in.partialPath(mv), filepath.Join(in.CacheDir, "downloads", mv+".zip.part")} {
-		if _, err := os.Lstat(p); err != nil {
-			continue
-		}
-		lock, err := filelock.Acquire(ctx, p+".lock", filelock.Options{})
-		if err != nil {
-			continue
-		}
-		os.Remove(p)
-		os.Remove(p + ".json")
-		lock.Release()
-	}
 }
 
 // writeError is a failure to write the download to disk (a full disk, a

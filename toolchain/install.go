@@ -201,6 +201,8 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if ex.Exists && !ex.Empty && !ex.IsGo {
 		return nil, &NotGoDirError{Dir: dir}
 	}
+	// Downloads abandoned long ago go before this one adds to the cache.
+	in.pruneSpills(ctx, time.Now())
 	rep.emit(Event{Phase: PhaseResolve, Message: "choosing a download source", Version: req.Release.Version})
 	chans, err := in.plan(ctx, req)
 	if err != nil {
@@ -276,11 +278,9 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if warn != "" {
 		res.Warnings = append(res.Warnings, warn)
 	}
-	if res.Source != SourceModule {
-		// A module download that failed (or was interrupted in an earlier
-		// run) will never be resumed now.
-		in.dropModulePartial(ctx, req.Release.Version)
-	}
+	// A download of this version that failed, or was interrupted in an
+	// earlier run, on either channel will never be resumed now.
+	in.dropVersionSpills(ctx, req.Release)
 	res.Duration = time.Since(start)
 	rep.emit(Event{Phase: PhaseDone, Source: res.Source, Mirror: res.Mirror, Done: res.Bytes, Total: res.Bytes, Files: res.Files, Message: res.GoVersion})
 	return res, nil
