@@ -196,8 +196,8 @@ func describePlan(w io.Writer, p *envwriter.Plan, home string) {
 	for _, r := range p.RegistryChanges() {
 		prior := "(not set)"
 		switch {
-		case r.PriorExists && strings.HasPrefix(r.Prior, "\x00"):
-			prior = "(a non-text value)"
+		case r.PriorExists && !r.PriorIsText:
+			prior = "(a " + envwriter.RegTypeName(r.PriorType) + " value)"
 		case r.PriorExists:
 			prior = r.Prior
 		}

@@ -55,9 +55,14 @@ type RegistryChange struct {
 	// Reverts is true when the value goes back to what it was before
 	// gosetup (uninstall, or a GO* value moving to the Go env file).
 	Reverts bool
-	// PriorExists and Prior are the value before gosetup; Data is what
-	// gosetup writes (or wrote, when Reverts).
+	// PriorExists and Prior are the value before gosetup: Prior is the
+	// text Windows reads from it (RegistryRecord.PriorText; the record
+	// keeps its exact bytes), or "" when PriorType is not a string type
+	// (RegistryRecord.PriorIsText). Data is what gosetup writes (or
+	// wrote, when Reverts).
 	PriorExists bool
+	PriorType   uint32
+	PriorIsText bool
 	Prior       string
 	Data        string
 	// Why says why a value is reverted by a plan that writes settings.
@@ -69,7 +74,8 @@ type RegistryChange struct {
 func (p *Plan) RegistryChanges() []RegistryChange {
 	var out []RegistryChange
 	for _, r := range p.Registry {
-		rc := RegistryChange{Name: r.Name, PriorExists: r.PriorExists, Prior: r.PriorData, Data: r.Data, Reverts: p.uninstall}
+		rc := newRegistryChange(r)
+		rc.Reverts = p.uninstall
 		switch {
 		case p.uninstall && !r.PriorExists:
 			rc.Action = ActionRemove
@@ -81,12 +87,25 @@ func (p *Plan) RegistryChanges() []RegistryChange {
 		out = append(out, rc)
 	}
 	for _, r := range p.RegistryRevert {
-		rc := RegistryChange{Name: r.Name, PriorExists: r.PriorExists, Prior: r.PriorData, Data: r.Data, Reverts: true, Action: ActionEdit,
-			Why: "the value now lives in the Go env file"}
+		rc := newRegistryChange(r)
+		rc.Reverts, rc.Action, rc.Why = true, ActionEdit, "the value now lives in the Go env file"
 		if !r.PriorExists {
 			rc.Action = ActionRemove
 		}
 		out = append(out, rc)
 	}
 	return out
+}
+
+// newRegistryChange describes r's value before and after, its prior as
+// the text Windows reads (not the record's marked bytes).
+func newRegistryChange(r RegistryRecord) RegistryChange {
+	rc := RegistryChange{Name: r.Name, PriorExists: r.PriorExists, Data: r.Data}
+	if r.PriorExists {
+		rc.PriorType, rc.PriorIsText = r.PriorType, r.PriorIsText()
+		if rc.PriorIsText {
+			rc.Prior = r.PriorText()
+		}
+	}
+	return rc
 }

@@ -2,6 +2,7 @@ package envwriter
 
 import (
 	"context"
+	"encoding/base64"
 	"path/filepath"
 	"testing"
 )
@@ -72,5 +73,21 @@ func TestRegistryChangesDescribeThemselves(t *testing.T) {
 	rc = u.RegistryChanges()
 	if len(rc) != 2 || rc[0].Action != ActionRemove || !rc[0].Reverts || rc[1].Action != ActionEdit || !rc[1].Reverts {
 		t.Errorf("uninstall plan registry changes = %+v", rc)
+	}
+}
+
+// TestRegistryChangePriorText: a prior recorded as exact bytes (no
+// terminating NUL) is described by its text; one of another type by its
+// type, with no text.
+func TestRegistryChangePriorText(t *testing.T) {
+	raw := regStringBytes(`C:\tools`)
+	raw = raw[:len(raw)-2]
+	p := &Plan{Registry: []RegistryRecord{
+		{Name: "Path", PriorExists: true, PriorType: RegExpandSZ, PriorData: rawPriorMark + base64.StdEncoding.EncodeToString(raw), Data: `C:\go\bin;C:\tools`},
+		{Name: "GOPROXY", PriorExists: true, PriorType: 4, PriorData: rawPriorMark + "AQAAAA==", Data: "x"},
+	}}
+	rc := p.RegistryChanges()
+	if len(rc) != 2 || rc[0].Prior != `C:\tools` || !rc[0].PriorIsText || rc[1].PriorIsText || rc[1].Prior != "" || RegTypeName(rc[1].PriorType) != "REG_DWORD" {
+		t.Errorf("registry changes = %+v", rc)
 	}
 }

@@ -71,3 +71,28 @@ func (r RegistryRecord) PriorText() string {
 	}
 	return regText(b)
 }
+
+// PriorIsText reports whether r's prior was a string value (REG_SZ or
+// REG_EXPAND_SZ), whose text PriorText returns; the bytes of any other
+// type (REG_DWORD, REG_BINARY, ...) read as no text, so faces name the
+// type instead (RegTypeName). A record without a type is taken as text
+// unless it holds marked bytes.
+func (r RegistryRecord) PriorIsText() bool {
+	switch r.PriorType {
+	case RegSZ, RegExpandSZ:
+		return true
+	case 0:
+		return !strings.HasPrefix(r.PriorData, rawPriorMark)
+	}
+	return false
+}
+
+// RegTypeName names a registry value type as reg.exe does.
+func RegTypeName(typ uint32) string {
+	names := [...]string{"REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN",
+		"REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTOR", "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD"}
+	if int(typ) < len(names) {
+		return names[typ]
+	}
+	return fmt.Sprintf("registry type %d", typ)
+}

@@ -322,5 +322,9 @@ func regPrior(c *common, r envwriter.RegistryRecord) string {
 	if !r.PriorExists {
 		return c.t.NotSet
 	}
-	return r.PriorData
+	if !r.PriorIsText() {
+		return sprintf(c.t.NonTextValue, envwriter.RegTypeName(r.PriorType))
+	}
+	// The text Windows reads, not the record's marked exact bytes.
+	return r.PriorText()
 }

@@ -148,6 +148,7 @@ type Text struct {
 	RegistrySet     string // name, old, new
 	RegistryRestore string // name
 	NotSet          string
+	NonTextValue    string // registry type name
 	ReviewConfirm   string
 	ReviewNothing   string
 	Warning         string // text

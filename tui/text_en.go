@@ -123,6 +123,7 @@ var enText = Text{
 	RegistrySet:     "registry HKCU\\Environment\\%s: %s → %s",
 	RegistryRestore: "registry HKCU\\Environment\\%s: restored",
 	NotSet:          "(not set)",
+	NonTextValue:    "(a %s value)",
 	ReviewConfirm:   "Press enter to go ahead, esc to change something.",
 	ReviewNothing:   "Everything is already in place.",
 	Warning:         "warning: %s",

@@ -123,6 +123,7 @@ var zhText = Text{
 	RegistrySet:     "注册表 HKCU\\Environment\\%s：%s → %s",
 	RegistryRestore: "注册表 HKCU\\Environment\\%s：恢复原值",
 	NotSet:          "（未设置）",
+	NonTextValue:    "（%s 类型的值）",
 	ReviewConfirm:   "按回车继续，按 esc 返回修改。",
 	ReviewNothing:   "一切都已就绪。",
 	Warning:         "警告：%s",
