@@ -128,9 +128,10 @@ func TestRangedModuleRefetchesOnlyBadEntries(t *testing.T) {
 	extra := ca.bytes.Load() + cb.bytes.Load() - size
 	t.Logf("zip %d bytes, entries meeting the corrupt range %d bytes, fetched again %d bytes", size, span, extra)
 	// Each of the two mirrors may be tried for the bad entries once (the
-	// corrupt one first, by bad luck); a split span costs what was in
-	// flight. The whole file again would be size more.
-	if extra > 2*span+(1<<20) || extra >= size {
+	// corrupt one first, by bad luck: then about 2*span); a split or raced
+	// span costs what was in flight, up to a few chunks a round. The whole
+	// file again would be size more.
+	if extra > 2*(span+2<<20) || extra >= size {
 		t.Errorf("fetched %d bytes beyond the file's %d; the bad entries take %d", extra, size, span)
 	}
 }
@@ -256,7 +257,8 @@ func TestRangedModuleResumedCorruptRangeRefetched(t *testing.T) {
 	span := entriesSpan(t, zipData, int64(lo), int64(hi))
 	got := c.bytes.Load()
 	t.Logf("missing %d bytes, entries meeting the corrupt range %d bytes, fetched %d bytes", size-kept, span, got)
-	if got > size-kept+span+(1<<20) || got >= size {
+	// One round from the one proxy; in flight at splits, a few chunks.
+	if got > size-kept+span+2<<20 || got >= size {
 		t.Errorf("fetched %d bytes: want the %d missing and the %d of the bad entries, not the whole %d", got, size-kept, span, size)
 	}
 	if fs := e.failovers(); len(fs) != 0 {

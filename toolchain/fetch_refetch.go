@@ -36,10 +36,12 @@ func (f *rangedFetch) usable() []int {
 
 // refetch forgets the bytes of bad and fetches them again from mirror mi
 // alone, after the previous round's connections have ended; it returns
-// when they are all written again or mi failed. The spill's record is
-// saved at once (onChange), so an interrupted repair resumes without the
-// bad bytes. Only for a caller that waits for the whole file (Wait), not
-// one reading it in order (Read).
+// when they are all written again or mi failed. The spill's record
+// follows (onChange, at most every spillSaveEvery), so an interrupted
+// repair resumes without the bad bytes; a record saved just before them
+// still claims them, and the next run finds them bad again. Only for a
+// caller that waits for the whole file (Wait), not one reading it in order
+// (Read).
 func (f *rangedFetch) refetch(bad rangeSet, mi int) error {
 	if f.ended != nil {
 		<-f.ended
