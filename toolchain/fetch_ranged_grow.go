@@ -13,11 +13,17 @@ import (
 // and what is left would still take more than rangedGrowLeft at the
 // current rate (aria2's min-split-size, axel): a mirror that caps each
 // connection earns its four within half a second, a fast one keeps its
-// single stream.
+// single stream. A step that raised the rate by rangedGrowLinear or more
+// shows a cap on each connection: the rest join at once instead of
+// doubling again. Growth that stopped starts again when the rate later
+// falls below rangedGrowFall of what it reached (a connection died, a
+// mirror slowed) for two measurements in a row.
 const (
-	rangedGrowEvery = 250 * time.Millisecond
-	rangedGrowGain  = 1.2
-	rangedGrowLeft  = time.Second
+	rangedGrowEvery  = 250 * time.Millisecond
+	rangedGrowGain   = 1.2
+	rangedGrowLinear = 1.8
+	rangedGrowFall   = 0.6
+	rangedGrowLeft   = time.Second
 )
 
 // growth is the monitor's state for growing the connection count.
@@ -27,6 +33,9 @@ type growth struct {
 	lastGot  int64
 	lastRate float64 // the rate before the last step
 	misses   int     // steps in a row that did not pay
+	plateau  float64 // the best rate since growth stopped
+	falls    int     // measurements in a row well below plateau
+	resumed  int     // times growth started again
 }
 
 // monitor runs every growEvery until the download ends: it measures the
@@ -92,13 +101,27 @@ func (f *rangedFetch) grow(now time.Time) {
 		return
 	}
 	if !g.growing {
+		if rate >= g.plateau*rangedGrowFall {
+			g.plateau = max(g.plateau, rate)
+			g.falls = 0
+			return
+		}
+		if g.falls++; g.falls < 2 || rate > 0 && left/rate < rangedGrowLeft.Seconds() {
+			return
+		}
+		// The rate fell and stayed down: more connections may make up
+		// for it. The step must pay against the fallen rate.
+		g.growing, g.misses, g.falls, g.lastRate = true, 0, 0, rate
+		g.resumed++
+		f.step(min(f.target*2, f.cfg.conns))
 		return
 	}
 	if rate <= 0 || g.lastRate > 0 && rate < g.lastRate*rangedGrowGain {
 		// The last connection did not pay. Once may be a hiccup of a
-		// loaded machine; twice in a row stops the growth.
+		// loaded machine; twice in a row stops the growth (until the
+		// rate falls).
 		if g.misses++; g.misses >= 2 {
-			g.growing = false
+			g.growing, g.plateau, g.falls = false, max(rate, g.lastRate), 0
 		}
 		return
 	}
@@ -108,8 +131,14 @@ func (f *rangedFetch) grow(now time.Time) {
 		// than it saves.
 		return
 	}
+	next := min(f.target*2, f.cfg.conns)
+	if g.lastRate > 0 && rate >= g.lastRate*rangedGrowLinear {
+		// Doubling nearly doubled the rate: each connection is capped,
+		// and the rest are worth as much.
+		next = f.cfg.conns
+	}
 	g.lastRate = rate
-	f.step(min(f.target*2, f.cfg.conns))
+	f.step(next)
 }
 
 // step lets n connections fetch (under mu). Double, as TCP's slow start
