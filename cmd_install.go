@@ -209,8 +209,12 @@ func summary(r *toolchain.Result) string {
 	if s := r.Duration.Seconds(); s > 0 {
 		rate = fmt.Sprintf(", %s/s", mb(int64(float64(r.Bytes)/s)))
 	}
-	return fmt.Sprintf("installed %s in %s from %s %s (%s in %.1fs%s)",
-		r.Version, r.Dir, r.Source, r.Mirror, mb(r.Bytes), r.Duration.Seconds(), rate)
+	resumed := ""
+	if r.Resumed > 0 {
+		resumed = fmt.Sprintf(", %s resumed from an earlier run", mb(r.Resumed))
+	}
+	return fmt.Sprintf("installed %s in %s from %s %s (%s in %.1fs%s%s)",
+		r.Version, r.Dir, r.Source, r.Mirror, mb(r.Bytes), r.Duration.Seconds(), rate, resumed)
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

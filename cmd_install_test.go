@@ -15,6 +15,7 @@ import (
 
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/mirrortest"
+	"github.com/gosetup/gosetup/toolchain"
 )
 
 // instFixture is a world for `gosetup install` (internal/mirrortest): a
@@ -355,5 +356,18 @@ func TestInstallCommandUsageBeforeProbe(t *testing.T) {
 	}
 	if strings.Contains(errOut, "probing") || f.Hits(mirrortest.RouteProxy)+f.Hits(mirrortest.RouteSumDB)+f.Hits(mirrortest.RouteIndex) != 0 {
 		t.Errorf("the network was used before the usage error:\n%s", errOut)
+	}
+}
+
+// The summary's size and rate are this run's download; bytes kept from
+// an interrupted run are named apart, not counted as fetched.
+func TestInstallSummaryNamesResumedBytes(t *testing.T) {
+	r := &toolchain.Result{Version: "go1.22.5", Dir: "go", Source: toolchain.SourceArchive, Mirror: "m", Bytes: 3e6, Resumed: 7e6, Duration: time.Second}
+	if got, want := summary(r), "installed go1.22.5 in go from archive m (3.0 MB in 1.0s, 3.0 MB/s, 7.0 MB resumed from an earlier run)"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	r.Resumed = 0
+	if got := summary(r); strings.Contains(got, "resumed") {
+		t.Errorf("summary %q names a resume that did not happen", got)
 	}
 }

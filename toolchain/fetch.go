@@ -194,6 +194,7 @@ func (s *stream) Served() []int {
 func (s *stream) resumeFrom(off int64, url, validator string) {
 	s.off = off
 	s.fromCache = off > 0
+	s.cfg.rep.resumed(off)
 	for i, m := range s.mirrors {
 		if m.URL == url && validator != "" {
 			s.validator, s.valFrom = validator, i

@@ -123,7 +123,8 @@ type Result struct {
 	Source    Source
 	Mirror    string // the mirror that served the last byte
 	URL       string
-	Bytes     int64 // downloaded
+	Bytes     int64 // downloaded in this run
+	Resumed   int64 // kept from an earlier, interrupted run (not in Bytes)
 	Files     int   // unpacked
 	Duration  time.Duration
 	GoVersion string // what bin/go version printed
@@ -244,7 +245,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	if res.Source == "" {
 		return nil, errors.Join(failures...)
 	}
-	res.Bytes = rep.bytesDone()
+	res.Bytes, res.Resumed = rep.fetched()
 	rep.mu.Lock()
 	res.Files = rep.files
 	rep.mu.Unlock()
@@ -282,7 +283,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	// earlier run, on either channel will never be resumed now.
 	in.dropVersionSpills(ctx, req.Release)
 	res.Duration = time.Since(start)
-	rep.emit(Event{Phase: PhaseDone, Source: res.Source, Mirror: res.Mirror, Done: res.Bytes, Total: res.Bytes, Files: res.Files, Message: res.GoVersion})
+	rep.emit(Event{Phase: PhaseDone, Source: res.Source, Mirror: res.Mirror, Done: res.Bytes + res.Resumed, Total: res.Bytes + res.Resumed, Files: res.Files, Message: res.GoVersion})
 	return res, nil
 }
 

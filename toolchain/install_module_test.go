@@ -361,8 +361,8 @@ func TestModuleDownloadCacheResumesAcrossRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Bytes != int64(len(zipData)-len(zipData)/2) {
-		t.Errorf("second run downloaded %d bytes, want only the missing %d", res.Bytes, len(zipData)-len(zipData)/2)
+	if res.Bytes != int64(len(zipData)-len(zipData)/2) || res.Resumed != int64(len(zipData)/2) {
+		t.Errorf("second run downloaded %d bytes and resumed %d, want only the missing %d and %d resumed", res.Bytes, res.Resumed, len(zipData)-len(zipData)/2, len(zipData)/2)
 	}
 	var resumed bool
 	for _, r := range srvs[0].requests()[before:] {

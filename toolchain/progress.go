@@ -296,14 +296,15 @@ func (r *reporter) sourceOf() Source {
 	return r.source
 }
 
-// bytesDone is the byte count so far.
-func (r *reporter) bytesDone() int64 {
+// fetched is the bytes of the current download fetched in this run, and
+// those kept from an earlier one.
+func (r *reporter) fetched() (got, resumed int64) {
 	if r == nil {
-		return 0
+		return 0, 0
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.done
+	return r.done - r.base, r.base
 }
 
 // growTotal adds n bytes to fetch to the download's total (bytes found bad
