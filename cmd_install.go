@@ -283,7 +283,9 @@ func (p *installProgress) handle(e toolchain.Event) {
 			line = fmt.Sprintf("%s: %s", e.Mirror, e.Message)
 		}
 	case toolchain.PhaseFailover:
-		if e.Mirror != "" && e.Message != "" {
+		if e.Dropped != nil {
+			line = fmt.Sprintf("%s dropped from the download: %v; the other connections carry on", e.Mirror, e.Dropped)
+		} else if e.Mirror != "" && e.Message != "" {
 			line = fmt.Sprintf("%s %s: %v", e.Mirror, e.Message, e.Err)
 		} else if e.Mirror != "" {
 			line = fmt.Sprintf("%s failed: %v; trying the next", e.Mirror, e.Err)

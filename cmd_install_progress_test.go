@@ -10,20 +10,22 @@ import (
 
 // The plain progress line (no terminal: CI logs) shows the total speed with
 // the live connections when there are several, names a mirror dropped from
-// a ranged download with the reason, and words an ordinary failover apart.
+// a ranged download with the reason (from Event.Dropped, whatever the
+// message says), and words an ordinary failover apart.
 func TestInstallProgressConnectionsAndDroppedMirror(t *testing.T) {
 	var out strings.Builder
 	p := newInstallProgress(&out, false)
 	p.handle(toolchain.Event{Phase: toolchain.PhaseResolve, Version: "go1.22.12"})
 	p.handle(toolchain.Event{Phase: toolchain.PhaseConnect, Source: toolchain.SourceArchive, Mirror: "aliyun"})
 	p.handle(toolchain.Event{Phase: toolchain.PhaseDownload, Done: 10e6, Total: 67.6e6, Rate: 31.2e6, Conns: 4})
-	p.handle(toolchain.Event{Phase: toolchain.PhaseFailover, Mirror: "ustc", Err: errors.New("served a page of HTML"), Message: "dropped from the ranged download"})
+	html := errors.New("served a page of HTML")
+	p.handle(toolchain.Event{Phase: toolchain.PhaseFailover, Mirror: "ustc", Err: html, Dropped: html})
 	p.handle(toolchain.Event{Phase: toolchain.PhaseFailover, Mirror: "tuna", Err: errors.New("404 Not Found")})
 	p.handle(toolchain.Event{Phase: toolchain.PhaseDownload, Done: 60e6, Total: 67.6e6, Rate: 8e6, Conns: 1})
 	got := out.String()
 	for _, want := range []string{
 		"gosetup:  14% 10.0 MB of 67.6 MB at 31.2 MB/s over 4 connections\n",
-		"gosetup: ustc dropped from the ranged download: served a page of HTML\n",
+		"gosetup: ustc dropped from the download: served a page of HTML; the other connections carry on\n",
 		"gosetup: tuna failed: 404 Not Found; trying the next\n",
 		"gosetup:  88% 60.0 MB of 67.6 MB at 8.0 MB/s\n",
 	} {

@@ -111,7 +111,7 @@ func TestRangedModuleRefetchesOnlyBadEntries(t *testing.T) {
 	for _, ev := range e.events {
 		if ev.Phase == PhaseFailover && ev.Mirror != "" {
 			dropped = append(dropped, ev.Mirror)
-			if ev.Mirror == "pb" && (ev.Err == nil || !strings.Contains(ev.Err.Error(), "CRC-32")) {
+			if ev.Mirror == "pb" && (ev.Err == nil || ev.Dropped == nil || !strings.Contains(ev.Err.Error(), "CRC-32")) {
 				t.Errorf("pb dropped for %v, want the CRC-32 check named", ev.Err)
 			}
 		}

@@ -587,7 +587,7 @@ func (f *rangedFetch) failMirror(mi int, err error) {
 	if f.dead[mi] {
 		m := f.mirrors[mi]
 		f.failures = append(f.failures, MirrorError{Mirror: m.Name, Err: err})
-		f.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err, Message: "dropped from the ranged download"})
+		f.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err, Dropped: err, Message: "dropped from the ranged download"})
 		all := true
 		for _, d := range f.dead {
 			all = all && d

@@ -175,8 +175,8 @@ func TestRangedFallsBackWhenOtherMirrorFails(t *testing.T) {
 	}
 }
 
-// A mirror announcing another size is dropped and named, and the other
-// mirror finishes the download.
+// A mirror announcing another size is dropped and named (Event.Dropped, for
+// the displays), and the other mirror finishes the download.
 func TestRangedDropsMirrorWithOtherSize(t *testing.T) {
 	e := newEnv(t)
 	archive := rangedArchive(t, e)
@@ -189,8 +189,8 @@ func TestRangedDropsMirrorWithOtherSize(t *testing.T) {
 	}
 	var why string
 	for _, ev := range e.events {
-		if ev.Phase == PhaseFailover && ev.Mirror == "mb" && ev.Err != nil {
-			why = ev.Err.Error()
+		if ev.Phase == PhaseFailover && ev.Mirror == "mb" && ev.Dropped != nil {
+			why = ev.Dropped.Error()
 		}
 	}
 	if !strings.Contains(why, "bytes where") {

@@ -81,7 +81,7 @@ func (f *rangedFetch) drop(mi int, err error, why string) {
 	f.dead[mi] = true
 	m := f.mirrors[mi]
 	f.failures = append(f.failures, MirrorError{Mirror: m.Name, Err: err})
-	f.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err, Message: why})
+	f.cfg.rep.emit(Event{Phase: PhaseFailover, Mirror: m.Name, URL: m.URL, Err: err, Dropped: err, Message: why})
 }
 
 // servedBad orders the usable mirrors for a repair: those that served

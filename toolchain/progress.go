@@ -49,6 +49,10 @@ type Event struct {
 	Files, FilesTotal int
 	// Err is why a mirror was abandoned (PhaseFailover).
 	Err error
+	// Dropped is set (to the same reason as Err) when a download over
+	// several connections dropped the mirror and goes on over the other
+	// mirrors' connections, rather than moving on to the next mirror.
+	Dropped error
 	// Message is a human-readable detail (the go version line on PhaseDone).
 	Message string
 	// Version is the release being installed (set on PhaseResolve).

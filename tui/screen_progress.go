@@ -199,11 +199,14 @@ func (s *progressScreen) event(e toolchain.Event) {
 		if who == "" {
 			who = string(e.Source)
 		}
-		// A failover that names a mirror and says more is a mirror
-		// leaving a ranged download that goes on over the others'
-		// connections; one without is the download moving to the next.
-		dropped := e.Mirror != "" && e.Message != ""
-		s.notes = append(s.notes, progressNote{who, oneLine(e.Err), dropped})
+		// A mirror dropped from a ranged download leaves the others'
+		// connections going on; any other failover is the download
+		// moving to the next mirror or channel.
+		if e.Dropped != nil {
+			s.notes = append(s.notes, progressNote{who, oneLine(e.Dropped), true})
+			return
+		}
+		s.notes = append(s.notes, progressNote{who, oneLine(e.Err), false})
 		return
 	case toolchain.PhaseConnect:
 		s.mirror = e.Mirror
