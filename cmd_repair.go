@@ -260,6 +260,10 @@ func printBeforeAfter(w io.Writer, before, after *doctor.Report, home string) {
 			}
 		}
 		fmt.Fprintf(w, "  %-5s -> %-10s %s  %s\n", f.Severity, state, f.Check, short(f.Message))
+		if state != "fixed" && !f.Repairable && f.Fix != "" {
+			// repair cannot fix it: say what the user can do, as doctor would.
+			fmt.Fprintf(w, "  %-5s    %-10s fix: %s\n", "", "", short(f.Fix))
+		}
 	}
 	if after != nil {
 		old := map[string]bool{}

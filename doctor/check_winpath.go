@@ -28,11 +28,7 @@ func (f *Facts) winPaths() (*WinPaths, error) {
 			f.winErr = err
 			return
 		}
-		f.win = &WinPaths{
-			User:   WinValue{Key: u.Key, Name: "Path", Exists: u.Exists, Expand: u.Expand, Data: u.Data, Raw: u.Raw},
-			System: WinValue{Key: s.Key, Name: "Path", Exists: s.Exists, Expand: s.Expand, Data: s.Data, Raw: s.Raw},
-			Expand: os.LookupEnv,
-		}
+		f.win = &WinPaths{User: winPathValue(u), System: winPathValue(s), Expand: os.LookupEnv}
 		gos, err := envwriter.ReadUserGoValues()
 		if err != nil {
 			f.winErr = err
@@ -43,6 +39,14 @@ func (f *Facts) winPaths() (*WinPaths, error) {
 		}
 	})
 	return f.win, f.winErr
+}
+
+func winPathValue(v envwriter.PathValue) WinValue {
+	w := WinValue{Key: v.Key, Name: "Path", Exists: v.Exists, Expand: v.Expand, Data: v.Data, Raw: v.Raw}
+	if v.Exists && v.Type != envwriter.RegSZ && v.Type != envwriter.RegExpandSZ {
+		w.OtherType = v.Type
+	}
+	return w
 }
 
 // windowsOnly wraps a Windows check: elsewhere it yields nothing.
@@ -66,6 +70,15 @@ func regSource(v WinValue, text string) Source {
 
 func checkWinPathType(ctx context.Context, f *Facts) []Finding {
 	return f.windowsOnly(func(w *WinPaths) []Finding {
+		if w.User.Exists && w.User.OtherType != 0 {
+			// Not repairable: nothing in it can be trusted as a directory
+			// list, and replacing it would drop what it holds.
+			typ := envwriter.RegTypeName(w.User.OtherType)
+			return []Finding{{Severity: Fail,
+				Message: fmt.Sprintf("the user Path (%s) is %s, not a string (REG_EXPAND_SZ): Windows reads no directories from it, and gosetup cannot put its own on it without replacing what it holds", w.User.Key, typ),
+				Sources: []Source{regSource(w.User, typ)},
+				Fix:     envwriter.NonStringPathAdvice + ", then run gosetup repair to put gosetup's directories on it"}}
+		}
 		if !w.User.Exists || w.User.Expand {
 			return []Finding{ok("the user Path is REG_EXPAND_SZ (or not set)")}
 		}
@@ -204,6 +217,9 @@ func checkWinSystemGo(ctx context.Context, f *Facts) []Finding {
 
 func checkWinPathEntries(ctx context.Context, f *Facts) []Finding {
 	return f.windowsOnly(func(w *WinPaths) []Finding {
+		if w.User.OtherType != 0 {
+			return nil // it has no entries; windows.path-type says what it is
+		}
 		x := f.winPathFix()
 		var out []Finding
 		if x != nil {

@@ -97,6 +97,10 @@ type WinValue struct {
 	Exists bool
 	Expand bool // REG_EXPAND_SZ (false: REG_SZ)
 	Data   string
+	// OtherType is its registry type when it exists but is neither
+	// REG_SZ nor REG_EXPAND_SZ (REG_DWORD, REG_MULTI_SZ, ...): then Data
+	// is empty, as Windows reads no text from it, and Raw holds its bytes.
+	OtherType uint32
 	// Raw is its exact bytes in the form of a registry record's prior
 	// (envwriter.PathValue.Raw), for checking that it has not changed:
 	// Data, the text Windows reads, is the same for values whose bytes

@@ -32,6 +32,12 @@ func (f *Facts) winPathFix() *WinPathFix {
 	if err != nil || w == nil || !w.User.Exists && len(f.managedDirs()) == 0 {
 		return nil
 	}
+	if w.User.OtherType != 0 {
+		// Not a string: there is no list to keep, and writing gosetup's
+		// directories over it would lose what it holds (windows.path-type
+		// tells the user what to do).
+		return nil
+	}
 	lookup := w.Expand
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
@@ -165,7 +171,10 @@ func (v WinValue) heldBy(rec envwriter.RegistryRecord) bool {
 		return rec.PriorExists == v.Exists
 	}
 	typ := envwriter.RegSZ
-	if v.Expand {
+	switch {
+	case v.OtherType != 0:
+		typ = v.OtherType
+	case v.Expand:
 		typ = envwriter.RegExpandSZ
 	}
 	return rec.PriorType == typ && rec.PriorData == v.Raw

@@ -96,3 +96,10 @@ func RegTypeName(typ uint32) string {
 	}
 	return fmt.Sprintf("registry type %d", typ)
 }
+
+// NonStringPathAdvice says what to do about a user Path that is not a
+// string value (REG_DWORD, REG_BINARY, REG_MULTI_SZ, ...): Windows reads
+// no directory list from it, and nothing in it can be trusted as one, so
+// gosetup leaves it to the user rather than replace it.
+const NonStringPathAdvice = `see what it holds with: reg query HKCU\Environment /v Path; note any directories you need, ` +
+	`delete it (reg delete HKCU\Environment /v Path) or enter it again as text in "Edit environment variables for your account"`

@@ -189,7 +189,7 @@ func planRegistry(k *registry.Key, s Settings, lookup func(string) (string, bool
 		old := ""
 		if cur.exists {
 			if !isRegString(cur.typ) {
-				return nil, fmt.Errorf(`HKCU\%s\%s has registry type %d, not a string (REG_EXPAND_SZ): fix or delete it in "Edit environment variables for your account", then run gosetup again`, envKeyPath, pathValueName, cur.typ)
+				return nil, fmt.Errorf(`HKCU\%s\%s is %s, not a string (REG_EXPAND_SZ), so gosetup cannot add to it without losing what it holds: %s`, envKeyPath, pathValueName, RegTypeName(cur.typ), NonStringPathAdvice+", then run gosetup again")
 			}
 			// An existing REG_SZ Path stays REG_SZ: turning it into
 			// REG_EXPAND_SZ would change the meaning of any literal '%'.

@@ -10,6 +10,7 @@ type PathValue struct {
 	Exists bool
 	Expand bool
 	Data   string
+	Type   uint32
 	Raw    string
 }
 

@@ -19,6 +19,10 @@ type PathValue struct {
 	// %VAR% references are not expanded).
 	Expand bool
 	Data   string
+	// Type is its registry type. A Path of another type than REG_SZ or
+	// REG_EXPAND_SZ exists but holds no text Windows reads as a list
+	// (Data is empty, Expand false); Raw still holds its bytes.
+	Type uint32
 	// Raw is its exact bytes as gosetup's record holds a prior value
 	// (RegistryRecord.PriorData): comparing it with a record's prior, and
 	// the type, tells whether the value is still exactly what was read.
@@ -42,10 +46,15 @@ func ReadPaths() (user, system PathValue, err error) {
 		}
 		defer k.Close()
 		v, err := readRegValue(&k, pathValueName)
-		if err != nil || !v.exists || !isRegString(v.typ) {
+		if err != nil || !v.exists {
 			return err
 		}
-		out.Exists, out.Expand, out.Data, out.Raw = true, v.typ == registry.EXPAND_SZ, regText(v.raw), encodePrior(v)
+		// A value of another type is reported as it is, not as missing:
+		// planning from "no Path" would then find one there.
+		out.Exists, out.Type, out.Raw = true, v.typ, encodePrior(v)
+		if isRegString(v.typ) {
+			out.Expand, out.Data = v.typ == registry.EXPAND_SZ, regText(v.raw)
+		}
 		return nil
 	}
 	if err := read(registry.CURRENT_USER, envKeyPath, &user); err != nil {
