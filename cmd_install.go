@@ -277,6 +277,10 @@ func (p *installProgress) handle(e toolchain.Event) {
 			p.version = e.Version
 		}
 		line = "choosing the fastest source for " + p.version
+		if e.Version == "" && e.Message != "" {
+			// --source auto says which channel it chose and why.
+			line = e.Message
+		}
 	case toolchain.PhaseConnect:
 		line = fmt.Sprintf("downloading %s via %s from %s", p.version, e.Source, e.Mirror)
 		if e.Message != "" {

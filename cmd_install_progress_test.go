@@ -34,3 +34,15 @@ func TestInstallProgressConnectionsAndDroppedMirror(t *testing.T) {
 		}
 	}
 }
+
+// --source auto's explanation of its choice is a line of its own.
+func TestInstallProgressSaysWhyAutoChose(t *testing.T) {
+	var out strings.Builder
+	p := newInstallProgress(&out, false)
+	p.handle(toolchain.Event{Phase: toolchain.PhaseResolve, Version: "go1.22.12"})
+	why := "module zip from goproxy.cn: downloads about as fast as the archive (~4.1 s vs ~3.9 s) and unpacks on 2 cores instead of 1, ~0.4 s sooner"
+	p.handle(toolchain.Event{Phase: toolchain.PhaseResolve, Source: toolchain.SourceModule, Message: why})
+	if got, want := out.String(), "gosetup: choosing the fastest source for go1.22.12\ngosetup: "+why+"\n"; got != want {
+		t.Errorf("progress output %q, want %q", got, want)
+	}
+}

@@ -249,6 +249,54 @@ func TestInstallCommandAutoFallback(t *testing.T) {
 	}
 }
 
+// auto measures both channels and says which it chose and why: a proxy
+// that delivers its zip at 32 kB/s loses to the archive mirror.
+func TestInstallCommandAutoSaysWhy(t *testing.T) {
+	f := newInstFixture(t)
+	f.Hook(mirrortest.RouteProxy, func(w http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+		if !strings.HasSuffix(r.URL.Path, ".zip") {
+			serve(w, r)
+			return
+		}
+		serve(&trickleWriter{ResponseWriter: w, ctx: r.Context(), rate: 32 << 10}, r)
+	})
+	dir := filepath.Join(t.TempDir(), "go")
+	code, out, errOut := instRun{}.run(t, "install", "--dir", dir, "--mirrors", f.mirrors)
+	if code != exitOK || !strings.Contains(out, "from archive") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if want := "gosetup: archive from test-archive: downloads clearly faster than the module zip (~"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
+}
+
+// trickleWriter delivers at most rate bytes a second, in 4 kB pieces.
+type trickleWriter struct {
+	http.ResponseWriter
+	ctx  context.Context
+	rate float64
+}
+
+func (s *trickleWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), 4<<10)
+		m, err := s.ResponseWriter.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		http.NewResponseController(s.ResponseWriter).Flush()
+		select {
+		case <-time.After(time.Duration(float64(k) / s.rate * float64(time.Second))):
+		case <-s.ctx.Done():
+			return n, s.ctx.Err()
+		}
+		p = p[k:]
+	}
+	return n, nil
+}
+
 // Ctrl-C during the download exits 130 and leaves nothing behind.
 func TestInstallCommandInterrupted(t *testing.T) {
 	f := newInstFixture(t)

@@ -25,7 +25,7 @@ func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms
 	if err != nil || len(want) != sha256.Size {
 		return nil, false, fmt.Errorf("the release index gives no valid SHA-256 for %s; refusing to install an unverified archive", f.Filename)
 	}
-	sp, have, err := in.openSpill(ctx, st, f.Filename, "archive "+f.Filename+" sha256:"+f.SHA256, f.Size, rep)
+	sp, have, err := in.openSpill(ctx, st, f.Filename, archiveSpillKey(f), f.Size, rep)
 	if err != nil {
 		return nil, false, err
 	}

@@ -25,7 +25,7 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 		return nil, false, errRangesRefused
 	}
 	rep.startDownload(size)
-	key := fmt.Sprintf("module %s@%s size %d", dist.ToolchainModule, modVersion, size)
+	key := moduleSpillKey(modVersion, size)
 	sp, have, err := in.openSpill(ctx, st, modVersion+".zip", key, size, rep)
 	if err != nil {
 		return nil, false, err

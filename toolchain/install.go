@@ -88,6 +88,11 @@ type Installer struct {
 	// growing from one while that pays; tests of sharing between fast
 	// loopback mirrors set it.
 	rangedEager bool
+	// cores and inflateRate replace this machine's core count and one
+	// core's inflate speed (compressed bytes/s) in the auto choice
+	// (default: GOMAXPROCS, and timing the sampled bytes); tests set them.
+	cores       int
+	inflateRate float64
 }
 
 // Defaults for the low-speed limit. 32 kB/s is two hours for a 70 MB
@@ -138,7 +143,8 @@ type channel struct {
 	mirrors []mirror
 	file    File // archive channel: the index entry
 	proxies []string
-	best    time.Duration // ranking: fastest answer, or -1
+	best    time.Duration   // ranking: fastest answer, or -1
+	lat     []time.Duration // ranking: each mirror's answer, or -1
 }
 
 // NotGoDirError is returned when the target holds something that is not a
@@ -205,7 +211,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 	// Downloads abandoned long ago go before this one adds to the cache.
 	in.pruneSpills(ctx, time.Now())
 	rep.emit(Event{Phase: PhaseResolve, Message: "choosing a download source", Version: req.Release.Version})
-	chans, err := in.plan(ctx, req)
+	chans, err := in.plan(ctx, req, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +294,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 }
 
 // plan lists the channels to try, in order, each with its mirrors ranked.
-func (in *Installer) plan(ctx context.Context, req Request) ([]channel, error) {
+func (in *Installer) plan(ctx context.Context, req Request, rep *reporter) ([]channel, error) {
 	if in.Catalog == nil {
 		return nil, errors.New("toolchain: Installer has no catalogue")
 	}
@@ -379,8 +385,17 @@ func (in *Installer) plan(ctx context.Context, req Request) ([]channel, error) {
 	}
 	if in.RankTimeout >= 0 {
 		in.rank(ctx, chans)
-		if src == SourceAuto && len(chans) == 2 && better(chans[1].best, chans[0].best) {
-			chans[0], chans[1] = chans[1], chans[0]
+		if src == SourceAuto && len(chans) == 2 {
+			// What each channel costs end to end decides; when it cannot
+			// be measured, the channel that answered first goes first.
+			if first, why, ok := in.chooseAuto(ctx, chans, rel); ok {
+				if first == 1 {
+					chans[0], chans[1] = chans[1], chans[0]
+				}
+				rep.emit(Event{Phase: PhaseResolve, Source: chans[0].source, Message: why})
+			} else if better(chans[1].best, chans[0].best) {
+				chans[0], chans[1] = chans[1], chans[0]
+			}
 		}
 	}
 	return chans, nil
@@ -442,7 +457,11 @@ func (in *Installer) rank(ctx context.Context, chans []channel) {
 				ps = append(ps, ch.proxies[j])
 			}
 		}
-		ch.mirrors, ch.best = ms, lat[ci][idx[0]]
+		ch.lat = make([]time.Duration, len(idx))
+		for i, j := range idx {
+			ch.lat[i] = lat[ci][j]
+		}
+		ch.mirrors, ch.best = ms, ch.lat[0]
 		if ch.proxies != nil {
 			ch.proxies = ps
 		}

@@ -8,6 +8,8 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/gosetup/gosetup/toolchain"
@@ -131,5 +133,32 @@ func TestProgressDroppedMirrorAndConnections(t *testing.T) {
 	p.event(toolchain.Event{Phase: toolchain.PhaseDownload, Mirror: "tuna", Done: 1.5e6, Total: 2e6, Rate: 3e7, Conns: 1})
 	if view, _ := p.view(m.c, 120); !strings.Contains(view, "30.0 MB/s  0s left") {
 		t.Errorf("one live connection is shown as a count:\n%s", view)
+	}
+}
+
+// The install screen shows why --source auto chose its channel, under the
+// resolve row, wrapped to the width; the version's own resolve event says
+// nothing there.
+func TestProgressShowsAutoChoice(t *testing.T) {
+	m := newTestModel(t, &fixedBackend{}, English, 80, 40)
+	m.c.choices.Install = true
+	p := m.screens[stepInstall].(*progressScreen)
+	p.started, p.total = true, -1
+	p.bar = newBar(m.c)
+	p.event(toolchain.Event{Phase: toolchain.PhaseResolve, Version: "go1.22.12", Message: "choosing a download source"})
+	if view, _ := p.view(m.c, 80); strings.Contains(view, "choosing a download source") {
+		t.Errorf("the version's resolve event is shown as a choice:\n%s", view)
+	}
+	why := "module zip from goproxy.cn: downloads about as fast as the archive (~4.1 s vs ~3.9 s) and unpacks on 2 cores instead of 1, ~0.4 s sooner"
+	p.event(toolchain.Event{Phase: toolchain.PhaseResolve, Source: toolchain.SourceModule, Message: why})
+	view, _ := p.view(m.c, 80)
+	flat := strings.Join(strings.Fields(ansi.Strip(view)), " ")
+	if !strings.Contains(flat, why) {
+		t.Errorf("progress screen lacks the choice %q:\n%s", why, view)
+	}
+	for _, l := range strings.Split(view, "\n") {
+		if lipgloss.Width(l) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
 	}
 }

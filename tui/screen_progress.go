@@ -49,6 +49,7 @@ type progressScreen struct {
 	files      int
 	filesTotal int
 	notes      []progressNote // failovers and dropped mirrors, in order
+	choice     string         // why --source auto chose the channel it did
 	installed  bool
 	writing    bool
 	finished   bool
@@ -194,6 +195,10 @@ func (s *progressScreen) update(c *common, msg tea.Msg) (tea.Cmd, nav) {
 
 func (s *progressScreen) event(e toolchain.Event) {
 	switch e.Phase {
+	case toolchain.PhaseResolve:
+		if e.Version == "" && e.Message != "" {
+			s.choice = e.Message
+		}
 	case toolchain.PhaseFailover:
 		who := e.Mirror
 		if who == "" {
@@ -277,6 +282,11 @@ func (s *progressScreen) view(c *common, width int) (string, int) {
 	}
 	if c.choices.Install {
 		row(0, t.PhaseResolve, "")
+		if s.choice != "" {
+			for _, l := range strings.Split(wrap(s.choice, width-3), "\n") {
+				b.WriteString("   " + st.Faint.Render(l) + "\n")
+			}
+		}
 		dl := ""
 		if s.mirror != "" {
 			dl = st.Faint.Render(sprintf(t.DownloadFrom, s.mirror))

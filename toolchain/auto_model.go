@@ -1,0 +1,140 @@
+package toolchain
+
+import (
+	"fmt"
+	"time"
+)
+
+// channelCost is what --source auto knows about one channel once its
+// mirrors were sampled: how much is left to fetch, how fast, and how the
+// file unpacks. The model is deliberately small: every input is here, so
+// the choice can be checked by hand (and by unit tests).
+type channelCost struct {
+	source Source
+	mirror string        // the best mirror's name, for the explanation
+	size   int64         // the file's length
+	have   int64         // bytes of it already in the download cache
+	rate   float64       // expected download rate, bytes/s, over the mirrors the download uses
+	wait   time.Duration // time to the first byte of the best mirror
+	// zip: the file unpacks only once complete, over parallel workers (a
+	// module zip, a Windows archive); otherwise it is a tar.gz that
+	// unpacks while it streams in, inflated on one core.
+	zip bool
+}
+
+// unpackCost is this machine's unpack speed.
+type unpackCost struct {
+	cores   int     // cores a zip's unpack workers can use
+	inflate float64 // compressed bytes/s one core inflates; 0: unknown
+}
+
+// sameSpeed is how close two download estimates must be to count as "about
+// as fast", so that the unpack cost decides. A download-rate sample is one
+// second or one megabyte over fresh connections, still in TCP slow start
+// and exposed to a CDN's first-byte jitter: two samples of the same mirror
+// easily differ by 10-20%. Under a quarter apart, the sample cannot tell
+// the channels apart, and the unpack step (a 70 MB toolchain inflates in
+// about a second on one core, half that on two) is worth as much as the
+// difference; above it, the download dominates the install.
+const sameSpeed = 1.25
+
+// download is the estimated time to fetch what the cache lacks.
+func (c channelCost) download() time.Duration {
+	need := max(c.size-c.have, 0)
+	if c.rate <= 0 {
+		return time.Duration(1 << 62) // no rate: never the faster
+	}
+	return c.wait + seconds(float64(need)/c.rate)
+}
+
+// total is the estimated time to a complete unpacked tree. A tar.gz
+// inflates while it streams in, on one core, so it takes whichever is
+// slower, the download or the inflate (cached bytes inflate at once); a
+// zip downloads first and then inflates over the cores.
+func (c channelCost) total(u unpackCost) time.Duration {
+	d := c.download()
+	if u.inflate <= 0 {
+		return d
+	}
+	inflate := float64(c.size) / u.inflate
+	if c.zip {
+		return d + seconds(inflate/float64(max(u.cores, 1)))
+	}
+	return max(d, c.wait+seconds(inflate))
+}
+
+// unpackCores is how many cores the channel's unpack uses.
+func (c channelCost) unpackCores(u unpackCost) int {
+	if c.zip {
+		return max(u.cores, 1)
+	}
+	return 1
+}
+
+// chooseChannel decides which of two sampled channels goes first (0 or 1)
+// and says why in a sentence for the progress output. A clearly faster
+// download wins; between downloads about as fast (within sameSpeed), the
+// lower end-to-end estimate wins, and a tie keeps the given order.
+func chooseChannel(cs [2]channelCost, u unpackCost) (int, string) {
+	d := [2]time.Duration{cs[0].download(), cs[1].download()}
+	fast := 0
+	if d[1] < d[0] {
+		fast = 1
+	}
+	slow := 1 - fast
+	if float64(d[slow]) > float64(d[fast])*sameSpeed || u.inflate <= 0 {
+		why := "downloads clearly faster than"
+		if u.inflate <= 0 {
+			why = "downloads faster than"
+		}
+		return fast, fmt.Sprintf("%s from %s: %s the %s (~%s vs ~%s)%s",
+			cs[fast].label(), cs[fast].mirror, why, cs[slow].label(), secs(d[fast]), secs(d[slow]), cacheNote(cs[fast]))
+	}
+	t := [2]time.Duration{cs[0].total(u), cs[1].total(u)}
+	win := 0
+	if t[1] < t[0] {
+		win = 1
+	}
+	lose := 1 - win
+	how := "finishes"
+	switch cw, cl := cs[win].unpackCores(u), cs[lose].unpackCores(u); {
+	case cw > cl:
+		how = fmt.Sprintf("unpacks on %d cores instead of %d,", cw, cl)
+	case !cs[win].zip && cs[lose].zip:
+		how = "unpacks while it downloads,"
+	}
+	return win, fmt.Sprintf("%s from %s: downloads about as fast as the %s (~%s vs ~%s) and %s ~%s sooner%s",
+		cs[win].label(), cs[win].mirror, cs[lose].label(), secs(d[win]), secs(d[lose]), how, secs(t[lose]-t[win]), cacheNote(cs[win]))
+}
+
+func (c channelCost) label() string {
+	if c.source == SourceModule {
+		return "module zip"
+	}
+	return "archive"
+}
+
+// cacheNote mentions bytes kept from an earlier run, which explain why a
+// channel's download is short.
+func cacheNote(c channelCost) string {
+	if c.have <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%.1f of %.1f MB already in the download cache)", float64(c.have)/1e6, float64(c.size)/1e6)
+}
+
+func seconds(s float64) time.Duration {
+	if s > float64(1<<62)/float64(time.Second) {
+		return time.Duration(1 << 62)
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// secs prints a duration for the explanation: tenths of a second, or
+// milliseconds below a tenth.
+func secs(d time.Duration) string {
+	if d < 100*time.Millisecond {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}

@@ -1,0 +1,111 @@
+package toolchain
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A 70 MB toolchain as both channels offer it: a tar.gz archive and a
+// module zip of about the same size.
+func costs(archiveRate, moduleRate float64) [2]channelCost {
+	return [2]channelCost{
+		{source: SourceArchive, mirror: "ma", size: 70e6, rate: archiveRate},
+		{source: SourceModule, mirror: "pa", size: 72e6, rate: moduleRate, zip: true},
+	}
+}
+
+func TestChooseChannel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cs    [2]channelCost
+		u     unpackCost
+		first int
+		why   []string
+	}{{
+		// 7 s against 14.4 s: the download decides, however the
+		// module zip unpacks.
+		name: "clearly faster archive", cs: costs(10e6, 5e6), u: unpackCost{cores: 8, inflate: 1e6},
+		first: 0, why: []string{"archive from ma: downloads clearly faster than the module zip (~7.0 s vs ~14.4 s)"},
+	}, {
+		name: "clearly faster module", cs: costs(5e6, 10e6), u: unpackCost{cores: 1, inflate: 80e6},
+		first: 1, why: []string{"module zip from pa: downloads clearly faster than the archive (~7.2 s vs ~14.0 s)"},
+	}, {
+		// Both ~0.7 s; the tar.gz inflates in 1.75 s on one core while
+		// it streams, the zip in 0.9 s on two after its download.
+		name: "same speed, two cores: zip", cs: costs(100e6, 100e6), u: unpackCost{cores: 2, inflate: 40e6},
+		first: 1, why: []string{"module zip from pa: downloads about as fast as the archive (~0.7 s vs ~0.7 s) and unpacks on 2 cores instead of 1, ~0.1 s sooner"},
+	}, {
+		name: "same speed, one core: tar.gz", cs: costs(100e6, 100e6), u: unpackCost{cores: 1, inflate: 40e6},
+		first: 0, why: []string{"archive from ma: downloads about as fast as the module zip (~0.7 s vs ~0.7 s) and unpacks while it downloads, ~0.8 s sooner"},
+	}, {
+		// A slow link: inflating keeps up with the download, so the
+		// stream's unpack is free and the zip's is not.
+		name: "same speed, slow link: tar.gz", cs: costs(11e6, 10e6), u: unpackCost{cores: 4, inflate: 80e6},
+		first: 0, why: []string{"archive from ma: downloads about as fast as the module zip (~6.4 s vs ~7.2 s) and unpacks while it downloads, ~1.1 s sooner"},
+	}, {
+		name: "24% apart is about as fast", cs: costs(100e6, 124e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
+		first: 1, why: []string{"about as fast", "on 2 cores"},
+	}, {
+		name: "26% apart is clearly faster", cs: costs(126e6, 100e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
+		first: 0, why: []string{"clearly faster"},
+	}, {
+		// Without an inflate measurement there is no end-to-end
+		// estimate: the faster download wins, even by a little.
+		name: "no inflate speed", cs: costs(100e6, 104e6), u: unpackCost{cores: 2},
+		first: 1, why: []string{"module zip from pa: downloads faster than the archive"},
+	}, {
+		name: "no rate", cs: costs(0, 1), u: unpackCost{cores: 2, inflate: 40e6},
+		first: 1, why: []string{"clearly faster"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			first, why := chooseChannel(tc.cs, tc.u)
+			if first != tc.first {
+				t.Errorf("first %d, want %d (%s)", first, tc.first, why)
+			}
+			for _, w := range tc.why {
+				if !strings.Contains(why, w) {
+					t.Errorf("why %q lacks %q", why, w)
+				}
+			}
+		})
+	}
+}
+
+// Bytes kept in the download cache shorten that channel's download: half
+// an archive in the cache makes it the clearly faster one.
+func TestChooseChannelCountsCache(t *testing.T) {
+	cs := costs(100e6, 100e6)
+	u := unpackCost{cores: 2, inflate: 40e6}
+	if first, _ := chooseChannel(cs, u); first != 1 {
+		t.Fatalf("without a cache the zip should win on 2 cores")
+	}
+	cs[0].have = 35e6
+	first, why := chooseChannel(cs, u)
+	if first != 0 || !strings.Contains(why, "clearly faster") || !strings.Contains(why, "(35.0 of 70.0 MB already in the download cache)") {
+		t.Errorf("first %d, why %q", first, why)
+	}
+	// More than the file (a record gone wrong) is no negative download.
+	cs[0].have = 90e6
+	if d := cs[0].download(); d != 0 {
+		t.Errorf("download %v", d)
+	}
+}
+
+// A tie keeps the order given (the latency order), and the first byte's
+// wait is part of the download.
+func TestChooseChannelTieAndWait(t *testing.T) {
+	cs := [2]channelCost{
+		{source: SourceArchive, size: 1e6, rate: 1e6, zip: true},
+		{source: SourceModule, size: 1e6, rate: 1e6, zip: true},
+	}
+	u := unpackCost{cores: 2, inflate: 1e6}
+	if first, _ := chooseChannel(cs, u); first != 0 {
+		t.Error("a tie should keep the given order")
+	}
+	cs[0].wait = 400 * time.Millisecond
+	first, why := chooseChannel(cs, u)
+	if first != 1 || !strings.Contains(why, "clearly faster") {
+		t.Errorf("first %d, why %q", first, why)
+	}
+}

@@ -1,0 +1,339 @@
+package toolchain
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	modzip "golang.org/x/mod/zip"
+
+	"github.com/gosetup/gosetup/internal/dist"
+)
+
+// Bounds of the download-rate sample --source auto takes of each channel:
+// one leading range of at most sampleBytes per mirror, all at once, for at
+// most sampleTime in all. A megabyte is past most of TCP slow start on a
+// fast link yet a small share of a 70 MB toolchain; a second is what a
+// slow link may cost before the real download starts.
+const (
+	sampleBytes = 1 << 20
+	sampleTime  = time.Second
+	// inflateMeasure is how long the sampled bytes are inflated over and
+	// over to time one core's inflate speed (a single pass over a
+	// megabyte is a few milliseconds: too short to time on a busy machine).
+	inflateMeasure = 10 * time.Millisecond
+)
+
+// sampleRange is the Range header of a sample request.
+var sampleRange = fmt.Sprintf("bytes=0-%d", sampleBytes-1)
+
+// mirrorSample is what one sample request measured.
+type mirrorSample struct {
+	ok    bool
+	rate  float64 // bytes/s after the first byte
+	total int64   // the file's length as the answer says it, -1 unknown
+	data  []byte  // the leading bytes received
+}
+
+// sampleMirror fetches the leading sampleBytes of url (or what ctx allows)
+// and measures the rate after the first bytes arrived, so connection setup
+// and the server's first-byte time (which the latency probe measured) do
+// not count. An answer that cannot be the file fails the sample.
+func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSample {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return mirrorSample{}
+	}
+	req.Header.Set("Range", sampleRange)
+	req.Header.Set("Accept-Encoding", "identity")
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return mirrorSample{}
+	}
+	defer resp.Body.Close()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return mirrorSample{}
+	}
+	s := mirrorSample{total: -1}
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil || start != 0 {
+			return mirrorSample{}
+		}
+		s.total = total
+	case http.StatusOK:
+		s.total = resp.ContentLength
+	default:
+		return mirrorSample{}
+	}
+	buf := make([]byte, 0, 64<<10)
+	var first time.Time
+	var firstN int
+	for len(buf) < sampleBytes {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := resp.Body.Read(buf[len(buf):min(cap(buf), sampleBytes)])
+		buf = buf[:len(buf)+n]
+		if n > 0 && first.IsZero() {
+			first, firstN = time.Now(), len(buf)
+		}
+		if err != nil {
+			break // the end, or the sample's time is up: rate what came
+		}
+	}
+	if len(buf) == 0 {
+		return mirrorSample{}
+	}
+	if after, el := len(buf)-firstN, time.Since(first); after > 0 && el > 0 {
+		s.rate = float64(after) / el.Seconds()
+	} else if el := time.Since(t0); el > 0 {
+		// Everything came in one read: the whole time is all there is.
+		s.rate = float64(len(buf)) / el.Seconds()
+	}
+	s.ok, s.data = s.rate > 0, buf
+	return s
+}
+
+// chooseAuto samples both channels' best mirrors at once and decides
+// which channel goes first (see chooseChannel). ok is false when a
+// channel could not be measured: the caller keeps the latency order.
+func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Release) (first int, why string, ok bool) {
+	if len(chans) != 2 {
+		return 0, "", false
+	}
+	sctx, cancel := context.WithTimeout(ctx, sampleTime)
+	defer cancel()
+	// The ranged downloader spreads its connections over the three best
+	// mirrors: the channel's rate is what those deliver together. One
+	// stream uses one mirror at a time.
+	per := 1
+	if in.Connections > 1 {
+		per = rangedMirrors
+	}
+	samples := make([][]mirrorSample, len(chans))
+	var wg sync.WaitGroup
+	for ci := range chans {
+		n := min(per, len(chans[ci].mirrors))
+		samples[ci] = make([]mirrorSample, n)
+		for mi := range n {
+			if chans[ci].lat[mi] < 0 {
+				continue // the probe showed the file is not there
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				samples[ci][mi] = sampleMirror(sctx, in.Client, chans[ci].mirrors[mi].URL)
+			}()
+		}
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return 0, "", false
+	}
+	maxZip := in.maxModuleZip
+	if maxZip <= 0 {
+		maxZip = modzip.MaxZipFile
+	}
+	var cs [2]channelCost
+	var gz, zip []byte
+	for ci, ch := range chans {
+		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true}
+		if ch.source == SourceArchive {
+			c.size, c.zip = ch.file.Size, strings.HasSuffix(ch.file.Filename, ".zip")
+		}
+		for mi, s := range samples[ci] {
+			if !s.ok || ch.source == SourceModule && (s.total <= 0 || s.total > maxZip) {
+				continue
+			}
+			if c.size <= 0 {
+				c.size = s.total
+			}
+			if c.mirror == "" {
+				c.mirror = ch.mirrors[mi].Name
+				if c.zip && zip == nil {
+					zip = s.data
+				} else if !c.zip {
+					gz = s.data
+				}
+			}
+			c.rate += s.rate
+		}
+		if c.rate <= 0 || c.size <= 0 {
+			return 0, "", false
+		}
+		c.have = in.cachedBytes(ch, c.size, rel)
+		cs[ci] = c
+	}
+	first, why = chooseChannel(cs, in.unpackCost(gz, zip))
+	return first, why, true
+}
+
+// unpackCost is this machine's: the Installer's overrides (tests), else
+// the usable cores and one core's inflate speed timed on the sampled bytes
+// (a tar.gz's preferably: that is the stream inflated on one core).
+func (in *Installer) unpackCost(gz, zip []byte) unpackCost {
+	u := unpackCost{cores: in.cores, inflate: in.inflateRate}
+	if u.cores <= 0 {
+		u.cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
+	if u.inflate == 0 {
+		if gz != nil {
+			u.inflate = timeInflate(gz, inflateGzip)
+		} else if zip != nil {
+			u.inflate = timeInflate(zip, inflateZipEntries)
+		}
+	}
+	return u
+}
+
+// timeInflate runs inflate over data until inflateMeasure has passed (at
+// most 16 times) and returns the compressed bytes inflated per second, or
+// 0 when none could be.
+func timeInflate(data []byte, inflate func([]byte) int) float64 {
+	var n int
+	t0 := time.Now()
+	for range 16 {
+		c := inflate(data)
+		if c == 0 {
+			return 0
+		}
+		n += c
+		if time.Since(t0) >= inflateMeasure {
+			break
+		}
+	}
+	if el := time.Since(t0); el > 0 {
+		return float64(n) / el.Seconds()
+	}
+	return 0
+}
+
+// inflateGzip inflates the leading bytes of a gzip stream (cut short by
+// the sample) and returns how many compressed bytes it got through.
+func inflateGzip(data []byte) int {
+	r := bytes.NewReader(data)
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, zr)
+	return len(data) - r.Len()
+}
+
+// inflateZipEntries inflates the deflated entries at the start of a zip
+// (local headers, as the go command's and Go's zip writers lay them out)
+// and returns how many compressed bytes it got through.
+func inflateZipEntries(data []byte) int {
+	done := 0
+	off := 0
+	for off+30 <= len(data) && string(data[off:off+4]) == "PK\x03\x04" {
+		flags := binary.LittleEndian.Uint16(data[off+6:])
+		method := binary.LittleEndian.Uint16(data[off+8:])
+		csize := int(binary.LittleEndian.Uint32(data[off+18:]))
+		body := off + 30 + int(binary.LittleEndian.Uint16(data[off+26:])) + int(binary.LittleEndian.Uint16(data[off+28:]))
+		if body > len(data) {
+			break
+		}
+		var used int
+		switch {
+		case method == 8: // deflate
+			r := bytes.NewReader(data[body:])
+			fr := flate.NewReader(r)
+			_, err := io.Copy(io.Discard, fr)
+			fr.Close()
+			used = len(data[body:]) - r.Len()
+			done += used
+			if err != nil {
+				return done // cut short by the sample's end
+			}
+		case method == 0 && flags&8 == 0:
+			used = csize // stored: nothing to inflate
+		default:
+			return done
+		}
+		off = body + used
+		if flags&8 != 0 {
+			// A data descriptor, with or without its signature.
+			if off+4 <= len(data) && string(data[off:off+4]) == "PK\x07\x08" {
+				off += 4
+			}
+			off += 12
+		}
+	}
+	return done
+}
+
+// cachedBytes is how much of the channel's file (size bytes) the download
+// cache already holds in the form this install's download would resume:
+// the ranged downloader's spill and its record, or the single stream's
+// partial module zip. The records are only read, never locked: another
+// process may be downloading into them, and then this install downloads
+// a private copy (so counting them is at worst optimistic by one run).
+func (in *Installer) cachedBytes(ch channel, size int64, rel Release) int64 {
+	if in.CacheDir == "" {
+		return 0
+	}
+	dir := filepath.Join(in.CacheDir, "downloads")
+	ranged := in.Connections > 1
+	if ch.source == SourceArchive {
+		if !ranged || ch.file.Size <= 0 {
+			return 0 // one stream of an archive keeps nothing
+		}
+		return spillHave(filepath.Join(dir, ch.file.Filename+".part"), archiveSpillKey(ch.file), size)
+	}
+	mv := dist.ModuleVersion(rel.Version, in.Platform)
+	if ranged {
+		return spillHave(filepath.Join(dir, mv+".zip.part"), moduleSpillKey(mv, size), size)
+	}
+	fi, err := os.Stat(in.partialPath(mv))
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > size {
+		return 0
+	}
+	return fi.Size()
+}
+
+// spillHave is how many bytes the spill at path holds by its record, if
+// the record is for key and size (as openSpill would accept it).
+func spillHave(path, key string, size int64) int64 {
+	data, err := os.ReadFile(path + ".json")
+	if err != nil {
+		return 0
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	var rec spillRecord
+	if json.Unmarshal(data, &rec) != nil || rec.Key != key || rec.Size != size || fi.Size() > size {
+		return 0
+	}
+	var have rangeSet
+	for _, r := range rec.Have {
+		if r[0] < r[1] {
+			have = have.add(r[0], min(r[1], fi.Size()))
+		}
+	}
+	return have.clip(size).total()
+}
+
+// archiveSpillKey and moduleSpillKey say what a spill holds (see spill).
+func archiveSpillKey(f File) string { return "archive " + f.Filename + " sha256:" + f.SHA256 }
+
+func moduleSpillKey(modVersion string, size int64) string {
+	return fmt.Sprintf("module %s@%s size %d", dist.ToolchainModule, modVersion, size)
+}
