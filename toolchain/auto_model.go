@@ -20,23 +20,32 @@ type channelCost struct {
 	// module zip, a Windows archive); otherwise it is a tar.gz that
 	// unpacks while it streams in, inflated on one core.
 	zip bool
+	// hashed: every unpacked byte is also hashed (a module zip's h1 hash
+	// covers each file's content), on the unpack workers.
+	hashed bool
 }
 
 // unpackCost is this machine's unpack speed.
 type unpackCost struct {
 	cores   int     // cores a zip's unpack workers can use
 	inflate float64 // compressed bytes/s one core inflates; 0: unknown
+	// hash is the uncompressed bytes/s one core hashes with SHA-256, and
+	// ratio how many uncompressed bytes a compressed one holds; with
+	// either 0, hashing costs nothing.
+	hash, ratio float64
 }
 
 // sameSpeed is how close two download estimates must be to count as "about
-// as fast", so that the unpack cost decides. A download-rate sample is one
-// second or one megabyte over fresh connections, still in TCP slow start
-// and exposed to a CDN's first-byte jitter: two samples of the same mirror
-// easily differ by 10-20%. Under a quarter apart, the sample cannot tell
-// the channels apart, and the unpack step (a 70 MB toolchain inflates in
-// about a second on one core, half that on two) is worth as much as the
-// difference; above it, the download dominates the install.
-const sameSpeed = 1.25
+// as fast", so that the end-to-end estimate (download and unpack) decides
+// instead of the download alone. A download-rate sample is one second or
+// one megabyte over fresh connections, still in TCP slow start and exposed
+// to a CDN's first-byte jitter and to the machine's own load: on a loaded
+// 2-core machine, samples of two identical loopback servers differed by up
+// to 40% (.ci/bench/auto.sh). Within half again as fast, the sample cannot
+// be trusted to rank the downloads, while the end-to-end estimate still
+// counts the download difference it did see; beyond that, the download
+// dominates the install and decides.
+const sameSpeed = 1.5
 
 // download is the estimated time to fetch what the cache lacks.
 func (c channelCost) download() time.Duration {
@@ -50,7 +59,8 @@ func (c channelCost) download() time.Duration {
 // total is the estimated time to a complete unpacked tree. A tar.gz
 // inflates while it streams in, on one core, so it takes whichever is
 // slower, the download or the inflate (cached bytes inflate at once); a
-// zip downloads first and then inflates over the cores.
+// zip downloads first and then inflates (and for a module zip hashes)
+// over the cores.
 func (c channelCost) total(u unpackCost) time.Duration {
 	d := c.download()
 	if u.inflate <= 0 {
@@ -58,6 +68,9 @@ func (c channelCost) total(u unpackCost) time.Duration {
 	}
 	inflate := float64(c.size) / u.inflate
 	if c.zip {
+		if c.hashed && u.hash > 0 {
+			inflate += float64(c.size) * u.ratio / u.hash
+		}
 		return d + seconds(inflate/float64(max(u.cores, 1)))
 	}
 	return max(d, c.wait+seconds(inflate))

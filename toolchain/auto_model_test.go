@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosetup/gosetup/internal/dist"
+	"github.com/gosetup/gosetup/internal/mirrortest"
 )
 
 // A 70 MB toolchain as both channels offer it: a tar.gz archive and a
@@ -44,10 +47,10 @@ func TestChooseChannel(t *testing.T) {
 		name: "same speed, slow link: tar.gz", cs: costs(11e6, 10e6), u: unpackCost{cores: 4, inflate: 80e6},
 		first: 0, why: []string{"archive from ma: downloads about as fast as the module zip (~6.4 s vs ~7.2 s) and unpacks while it downloads, ~1.1 s sooner"},
 	}, {
-		name: "24% apart is about as fast", cs: costs(100e6, 124e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
+		name: "49% apart is about as fast", cs: costs(100e6, 149e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
 		first: 1, why: []string{"about as fast", "on 2 cores"},
 	}, {
-		name: "26% apart is clearly faster", cs: costs(126e6, 100e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
+		name: "51% apart is clearly faster", cs: costs(151e6, 100e6*72/70), u: unpackCost{cores: 2, inflate: 40e6},
 		first: 0, why: []string{"clearly faster"},
 	}, {
 		// Without an inflate measurement there is no end-to-end
@@ -103,9 +106,51 @@ func TestChooseChannelTieAndWait(t *testing.T) {
 	if first, _ := chooseChannel(cs, u); first != 0 {
 		t.Error("a tie should keep the given order")
 	}
-	cs[0].wait = 400 * time.Millisecond
+	cs[0].wait = 700 * time.Millisecond
 	first, why := chooseChannel(cs, u)
 	if first != 1 || !strings.Contains(why, "clearly faster") {
 		t.Errorf("first %d, why %q", first, why)
+	}
+}
+
+// A module zip's unpack also hashes every byte it writes (the h1 hash):
+// with hashing as slow as inflating, the zip's parallel unpack no longer
+// pays on two cores.
+func TestChooseChannelCountsModuleHashing(t *testing.T) {
+	cs := costs(100e6, 100e6)
+	cs[1].hashed = true
+	u := unpackCost{cores: 2, inflate: 40e6}
+	if first, _ := chooseChannel(cs, u); first != 1 {
+		t.Fatal("without hashing the zip should win on 2 cores")
+	}
+	u.hash, u.ratio = 160e6, 4 // 4 uncompressed bytes a compressed one
+	if first, why := chooseChannel(cs, u); first != 0 || !strings.Contains(why, "unpacks while it downloads") {
+		t.Errorf("first %d, why %q", first, why)
+	}
+}
+
+// The unpack speeds are timed on real leading bytes of both kinds of
+// file, cut short as a sample is: a tar.gz's gzip stream and a zip's
+// local entries.
+func TestUnpackCostMeasuresSampledBytes(t *testing.T) {
+	p := dist_host()
+	es := bulkyToolchain(p)
+	gz := mirrortest.TarGz("go/", es)
+	zip := mirrortest.Zip(dist.ModuleZipPrefix(instVersion, p), es)
+	in := &Installer{cores: 2}
+	for name, u := range map[string]unpackCost{
+		"tar.gz": in.unpackCost(gz[:min(len(gz), sampleBytes)], nil),
+		"zip":    in.unpackCost(nil, zip[:min(len(zip), sampleBytes)]),
+	} {
+		if u.cores != 2 || u.inflate <= 0 || u.hash <= 0 || u.ratio < 1 {
+			t.Errorf("%s: %+v", name, u)
+		}
+	}
+	if u := in.unpackCost(nil, []byte("not a zip at all")); u.inflate != 0 {
+		t.Errorf("inflate speed from garbage: %+v", u)
+	}
+	in.inflateRate = 5e6
+	if u := in.unpackCost(gz, nil); u.inflate != 5e6 || u.hash != 0 {
+		t.Errorf("the pinned inflate speed was not kept: %+v", u)
 	}
 }

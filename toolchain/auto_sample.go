@@ -3,6 +3,7 @@ package toolchain
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -152,7 +153,7 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 	var cs [2]channelCost
 	var gz, zip []byte
 	for ci, ch := range chans {
-		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true}
+		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true, hashed: ch.source == SourceModule}
 		if ch.source == SourceArchive {
 			c.size, c.zip = ch.file.Size, strings.HasSuffix(ch.file.Filename, ".zip")
 		}
@@ -184,35 +185,65 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 }
 
 // unpackCost is this machine's: the Installer's overrides (tests), else
-// the usable cores and one core's inflate speed timed on the sampled bytes
-// (a tar.gz's preferably: that is the stream inflated on one core).
+// the usable cores, and one core's inflate and SHA-256 speeds timed on the
+// sampled bytes (a tar.gz's preferably: that is the stream inflated on
+// one core).
 func (in *Installer) unpackCost(gz, zip []byte) unpackCost {
 	u := unpackCost{cores: in.cores, inflate: in.inflateRate}
 	if u.cores <= 0 {
 		u.cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
 	}
-	if u.inflate == 0 {
-		if gz != nil {
-			u.inflate = timeInflate(gz, inflateGzip)
-		} else if zip != nil {
-			u.inflate = timeInflate(zip, inflateZipEntries)
-		}
+	if u.inflate != 0 {
+		return u // pinned: hashing is left out of the model
+	}
+	var out []byte
+	var used int
+	switch {
+	case gz != nil:
+		u.inflate, out, used = timeInflate(gz, inflateGzip)
+	case zip != nil:
+		u.inflate, out, used = timeInflate(zip, inflateZipEntries)
+	}
+	if u.inflate > 0 && len(out) > 0 {
+		u.hash = timeHash(out)
+		u.ratio = float64(len(out)) / float64(used)
 	}
 	return u
 }
 
 // timeInflate runs inflate over data until inflateMeasure has passed (at
-// most 16 times) and returns the compressed bytes inflated per second, or
-// 0 when none could be.
-func timeInflate(data []byte, inflate func([]byte) int) float64 {
+// most 16 times) and returns the compressed bytes inflated per second (0
+// when none could be), what one pass inflated and from how many bytes.
+func timeInflate(data []byte, inflate func([]byte, *bytes.Buffer) int) (float64, []byte, int) {
+	var n, passes int
+	var out bytes.Buffer
+	t0 := time.Now()
+	for range 16 {
+		passes++
+		out.Reset()
+		c := inflate(data, &out)
+		if c == 0 {
+			return 0, nil, 0
+		}
+		n += c
+		if time.Since(t0) >= inflateMeasure {
+			break
+		}
+	}
+	if el := time.Since(t0); el > 0 {
+		return float64(n) / el.Seconds(), out.Bytes(), n / max(passes, 1)
+	}
+	return 0, nil, 0
+}
+
+// timeHash is one core's SHA-256 speed over data, in bytes/s, timed as
+// timeInflate is.
+func timeHash(data []byte) float64 {
 	var n int
 	t0 := time.Now()
 	for range 16 {
-		c := inflate(data)
-		if c == 0 {
-			return 0
-		}
-		n += c
+		sha256.Sum256(data)
+		n += len(data)
 		if time.Since(t0) >= inflateMeasure {
 			break
 		}
@@ -225,20 +256,20 @@ func timeInflate(data []byte, inflate func([]byte) int) float64 {
 
 // inflateGzip inflates the leading bytes of a gzip stream (cut short by
 // the sample) and returns how many compressed bytes it got through.
-func inflateGzip(data []byte) int {
+func inflateGzip(data []byte, out *bytes.Buffer) int {
 	r := bytes.NewReader(data)
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return 0
 	}
-	io.Copy(io.Discard, zr)
+	io.Copy(out, zr)
 	return len(data) - r.Len()
 }
 
 // inflateZipEntries inflates the deflated entries at the start of a zip
 // (local headers, as the go command's and Go's zip writers lay them out)
-// and returns how many compressed bytes it got through.
-func inflateZipEntries(data []byte) int {
+// into out and returns how many compressed bytes it got through.
+func inflateZipEntries(data []byte, out *bytes.Buffer) int {
 	done := 0
 	off := 0
 	for off+30 <= len(data) && string(data[off:off+4]) == "PK\x03\x04" {
@@ -254,7 +285,7 @@ func inflateZipEntries(data []byte) int {
 		case method == 8: // deflate
 			r := bytes.NewReader(data[body:])
 			fr := flate.NewReader(r)
-			_, err := io.Copy(io.Discard, fr)
+			_, err := io.Copy(out, fr)
 			fr.Close()
 			used = len(data[body:]) - r.Len()
 			done += used

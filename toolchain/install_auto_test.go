@@ -230,8 +230,8 @@ func TestAutoCountsCachedSpill(t *testing.T) {
 }
 
 // A ranged download spreads over the three best mirrors, so the channel's
-// rate is theirs together: three archive mirrors at 2 MB/s beat one proxy
-// at 4 MB/s, a fourth mirror is not sampled, and one stream (one mirror
+// rate is theirs together: three archive mirrors at 3 MB/s beat one proxy
+// at 5 MB/s, a fourth mirror is not sampled, and one stream (one mirror
 // at a time) rates the channel by its best mirror alone.
 func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 	for _, tc := range []struct {
@@ -240,7 +240,7 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 		n     int // archive mirrors sampled
 	}{{DefaultConnections, SourceArchive, 3}, {1, SourceModule, 1}} {
 		t.Run(strconvItoa(tc.conns)+" connections", func(t *testing.T) {
-			w := newAutoWorld(t, []float64{2e6, 2e6, 2e6, 2e6}, []float64{4e6}, SourceModule)
+			w := newAutoWorld(t, []float64{3e6, 3e6, 3e6, 3e6}, []float64{5e6}, SourceModule)
 			in := w.e.installer()
 			in.Connections = tc.conns
 			res := w.install(t, in, SourceAuto)

@@ -16,7 +16,9 @@
 // mirror and module proxy in the catalogue, and -conn-rate caps every TCP
 // connection (not every server) at that many bytes a second, as mirrors
 // that throttle each client connection do; .ci/bench/connections.sh uses
-// both to measure multi-connection downloads.
+// both to measure multi-connection downloads. GET /bench/served answers
+// the bytes written to every connection so far (headers included), so a
+// script can tell what one run cost the network (.ci/bench/auto.sh).
 package main
 
 import (
@@ -32,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb"
@@ -93,6 +96,10 @@ func main() {
 			"sha256": sum, "size": size, "kind": "archive"}},
 	}})
 	mux := http.NewServeMux()
+	var served atomic.Int64
+	mux.HandleFunc("/bench/served", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, served.Load())
+	})
 	mux.HandleFunc("/dl/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/dl/" {
 			w.Header().Set("Content-Type", "application/json")
@@ -142,6 +149,7 @@ func main() {
 		if *connRate > 0 {
 			ln = throttledListener{ln, *connRate}
 		}
+		ln = countingListener{ln, &served}
 		lns = append(lns, ln)
 	}
 	base := "http://" + lns[0].Addr().String()
@@ -226,6 +234,43 @@ func (c *throttledConn) Write(p []byte) (int, error) {
 		p = p[chunk:]
 	}
 	return written, nil
+}
+
+// countingListener's connections add what they write to n.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, n: l.n}, nil
+}
+
+// countingConn counts written bytes. Its ReadFrom passes the inner
+// connection's on, so a file still goes out by sendfile (and a throttled
+// connection, which has none, through its paced Write).
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		n, err := rf.ReadFrom(r)
+		c.n.Add(n)
+		return n, err
+	}
+	return io.Copy(struct{ io.Writer }{c}, r)
 }
 
 // serveFile serves a file with Range support; an *os.File body lets the
