@@ -128,6 +128,19 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 	}
 	samples := make([][]mirrorSample, len(chans))
 	var wg sync.WaitGroup
+	// A tar.gz's last four bytes give its uncompressed size: the sampled
+	// leading files (text) compress better than the binaries after them,
+	// so the sample's own ratio would make the inflate look slower.
+	isize := int64(-1)
+	for _, ch := range chans {
+		if ch.source == SourceArchive && !strings.HasSuffix(ch.file.Filename, ".zip") && ch.file.Size > 4 && ch.lat[0] >= 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				isize = gzipSize(sctx, in.Client, ch.mirrors[0].URL, ch.file.Size)
+			}()
+		}
+	}
 	for ci := range chans {
 		n := min(per, len(chans[ci].mirrors))
 		samples[ci] = make([]mirrorSample, n)
@@ -180,8 +193,47 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 		c.have = in.cachedBytes(ch, c.size, rel)
 		cs[ci] = c
 	}
-	first, why = chooseChannel(cs, in.unpackCost(gz, zip))
+	u := in.unpackCost(gz, zip)
+	for _, c := range cs {
+		if c.source == SourceArchive && isize > 0 && u.ratio > 0 && in.inflateRate == 0 {
+			// The same files make up both channels' files: the whole
+			// archive's ratio is the better guess for either.
+			whole := float64(isize) / float64(c.size)
+			u.inflate *= u.ratio / whole
+			u.ratio = whole
+		}
+	}
+	first, why = chooseChannel(cs, u)
 	return first, why, true
+}
+
+// gzipSize reads the ISIZE field that ends a gzip file of size bytes (the
+// uncompressed length modulo 4 GB, which a toolchain stays under), or -1.
+func gzipSize(ctx context.Context, client *http.Client, url string, size int64) int64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return -1
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", size-4, size-1))
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := client.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+	if resp.StatusCode != http.StatusPartialContent || err != nil || start != size-4 || total != size {
+		return -1
+	}
+	var b [4]byte
+	if _, err := io.ReadFull(resp.Body, b[:]); err != nil {
+		return -1
+	}
+	n := int64(binary.LittleEndian.Uint32(b[:]))
+	if n < size/2 {
+		return -1 // wrapped past 4 GB, or not a gzip trailer
+	}
+	return n
 }
 
 // unpackCost is this machine's: the Installer's overrides (tests), else

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/gosetup/gosetup/internal/dist"
 	"github.com/gosetup/gosetup/internal/mirrortest"
@@ -339,5 +342,32 @@ func TestAutoSampleFailureKeepsLatencyOrder(t *testing.T) {
 	}
 	if res.Source != SourceModule || e.reason() != "" {
 		t.Errorf("installed from %s, reason %q: want the module channel, which answered first, and no reason", res.Source, e.reason())
+	}
+}
+
+// The archive's uncompressed size comes from its gzip trailer, over one
+// small range request; a server without ranges gives none.
+func TestGzipSizeReadsTrailer(t *testing.T) {
+	e := newEnv(t)
+	archive := mirrortest.TarGz("go/", bulkyToolchain(e.p))
+	zr, err := gzip.NewReader(bytes.NewReader(archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := io.Copy(io.Discard, zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvs, rel := archiveSetup(t, e, archive, nil, func(w http.ResponseWriter, r *http.Request, serve func()) {
+		r.Header.Del("Range")
+		serve()
+	})
+	url := "/" + rel.Files[0].Filename
+	client := e.installer().Client
+	if got := gzipSize(context.Background(), client, srvs[0].URL+url, int64(len(archive))); got != want {
+		t.Errorf("gzipSize %d, want %d", got, want)
+	}
+	if got := gzipSize(context.Background(), client, srvs[1].URL+url, int64(len(archive))); got != -1 {
+		t.Errorf("gzipSize without ranges %d, want -1", got)
 	}
 }
