@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -371,47 +369,24 @@ func (in *Installer) cachedBytes(ch channel, size int64, rel Release) int64 {
 	if in.CacheDir == "" {
 		return 0
 	}
-	dir := filepath.Join(in.CacheDir, "downloads")
 	ranged := in.Connections > 1
 	if ch.source == SourceArchive {
 		if !ranged || ch.file.Size <= 0 {
 			return 0 // one stream of an archive keeps nothing
 		}
-		return spillHave(filepath.Join(dir, ch.file.Filename+".part"), archiveSpillKey(ch.file), size)
+		have, _ := readSpillRecord(in.spillPath(ch.file.Filename), archiveSpillKey(ch.file), size)
+		return have.total()
 	}
 	mv := dist.ModuleVersion(rel.Version, in.Platform)
 	if ranged {
-		return spillHave(filepath.Join(dir, mv+".zip.part"), moduleSpillKey(mv, size), size)
+		have, _ := readSpillRecord(in.spillPath(mv+".zip"), moduleSpillKey(mv, size), size)
+		return have.total()
 	}
 	fi, err := os.Stat(in.partialPath(mv))
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > size {
 		return 0
 	}
 	return fi.Size()
-}
-
-// spillHave is how many bytes the spill at path holds by its record, if
-// the record is for key and size (as openSpill would accept it).
-func spillHave(path, key string, size int64) int64 {
-	data, err := os.ReadFile(path + ".json")
-	if err != nil {
-		return 0
-	}
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return 0
-	}
-	var rec spillRecord
-	if json.Unmarshal(data, &rec) != nil || rec.Key != key || rec.Size != size || fi.Size() > size {
-		return 0
-	}
-	var have rangeSet
-	for _, r := range rec.Have {
-		if r[0] < r[1] {
-			have = have.add(r[0], min(r[1], fi.Size()))
-		}
-	}
-	return have.clip(size).total()
 }
 
 // archiveSpillKey and moduleSpillKey say what a spill holds (see spill).

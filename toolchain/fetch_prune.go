@@ -154,9 +154,7 @@ func (in *Installer) dropVersionSpills(ctx context.Context, rel Release) {
 	if f, ok := rel.Archive(in.Platform); ok && f.Filename != "" {
 		archive = f.Filename
 	}
-	dir := filepath.Join(in.CacheDir, "downloads")
-	for _, name := range []string{mv + ".zip.partial", mv + ".zip.part", archive + ".part"} {
-		p := filepath.Join(dir, name)
+	for _, p := range []string{in.partialPath(mv), in.spillPath(mv + ".zip"), in.spillPath(archive)} {
 		if _, err := os.Lstat(p); err != nil {
 			if _, err := os.Lstat(p + ".json"); err != nil {
 				continue

@@ -56,7 +56,7 @@ func (in *Installer) openSpill(ctx context.Context, st *stage, name, key string,
 	if in.CacheDir == "" {
 		return private()
 	}
-	p := filepath.Join(in.CacheDir, "downloads", name+".part")
+	p := in.spillPath(name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, nil, fmt.Errorf("creating the download cache: %w (set %s to a writable directory)", err, CacheEnvVar)
 	}
@@ -74,16 +74,8 @@ func (in *Installer) openSpill(ctx context.Context, st *stage, name, key string,
 			return nil, nil, fmt.Errorf("the download cache holds %s, which is not a regular file, and it cannot be removed: %w", p, err)
 		}
 	}
-	var have rangeSet
-	var rec spillRecord
-	data, rerr := os.ReadFile(p + ".json")
-	fi, serr := os.Stat(p)
-	if rerr == nil && serr == nil && json.Unmarshal(data, &rec) == nil && rec.Key == key && rec.Size == size && fi.Size() <= size {
-		for _, r := range rec.Have {
-			have = have.add(r[0], min(r[1], fi.Size()))
-		}
-		have = have.clip(size)
-	} else {
+	have, ok := readSpillRecord(p, key, size)
+	if !ok {
 		// Not ours, or not what this install needs: start afresh.
 		os.Remove(p + ".json")
 		os.Remove(p)
@@ -133,4 +125,35 @@ func (s *spill) finish(keep bool, have rangeSet) {
 		os.Remove(s.path)
 	}
 	s.lock.Release()
+}
+
+// spillPath is where the spill of the download named name lives.
+func (in *Installer) spillPath(name string) string {
+	return filepath.Join(in.CacheDir, "downloads", name+".part")
+}
+
+// readSpillRecord returns the ranges the spill at p holds by its record, if
+// the record is for key and size and the spill is a regular file no longer
+// than size; ok is false when the spill is not what this download needs.
+// Only reads: openSpill calls it under the spill's lock, the auto choice
+// without (see cachedBytes).
+func readSpillRecord(p, key string, size int64) (have rangeSet, ok bool) {
+	data, err := os.ReadFile(p + ".json")
+	if err != nil {
+		return nil, false
+	}
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	var rec spillRecord
+	if json.Unmarshal(data, &rec) != nil || rec.Key != key || rec.Size != size || fi.Size() > size {
+		return nil, false
+	}
+	for _, r := range rec.Have {
+		if r[0] < r[1] {
+			have = have.add(r[0], min(r[1], fi.Size()))
+		}
+	}
+	return have.clip(size), true
 }
