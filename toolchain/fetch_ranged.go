@@ -25,6 +25,7 @@ import (
 const (
 	DefaultConnections = 8
 	rangedChunk        = 4 << 20
+	rangedMinChunk     = 1 << 20
 	rangedPerMirror    = 4
 	rangedMirrors      = 3
 )
@@ -136,15 +137,17 @@ type rangedFetch struct {
 	err      error // final failure
 	finished bool
 	wg       sync.WaitGroup
-	off      int64     // Read position
-	onChange func()    // called (under mu) when have grows; records progress
-	target   int       // connections allowed to fetch now (grows from 1)
-	got      int64     // bytes written in this run
-	mrate    []float64 // per mirror: the rate its connections last showed
-	twins    int       // endgame helpers started
-	overtook int       // tasks overtaken by their helper
-	slowSaid bool      // the "very slow, but nothing else" note was sent
-	grown    growth    // see monitor
+	off      int64         // Read position
+	onChange func()        // called (under mu) when have grows; records progress
+	target   int           // connections allowed to fetch now (grows from 1)
+	chunk    int64         // the chunk size now (see sizeChunks)
+	ttfb     time.Duration // the quickest answer to a request so far
+	got      int64         // bytes written in this run
+	mrate    []float64     // per mirror: the rate its connections last showed
+	twins    int           // endgame helpers started
+	overtook int           // tasks overtaken by their helper
+	slowSaid bool          // the "very slow, but nothing else" note was sent
+	grown    growth        // see monitor
 
 	// Re-fetching bytes found bad (fetch_refetch.go).
 	prov  provenance    // which mirror wrote which bytes in this run
@@ -183,17 +186,15 @@ func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w i
 	f.cond = sync.NewCond(&f.mu)
 	f.sched = sync.NewCond(&f.mu)
 	f.target = cfg.conns
+	f.chunk = cfg.chunk
 	if !cfg.eager {
 		f.target = 1
 	}
-	for _, g := range f.have.missing(cfg.size) {
-		if f.target == 1 {
-			// One connection asks for the whole gap; chunks are cut
-			// when others join (rechunk).
-			f.queue = append(f.queue, g)
-			continue
-		}
-		f.queue = append(f.queue, chunks(g, cfg.chunk)...)
+	// One connection asks for each whole gap; chunks are cut when others
+	// join (rechunk).
+	f.queue = f.have.missing(cfg.size)
+	if f.target > 1 {
+		f.queue = gradedChunks(f.queue, 0, f.target, f.chunk)
 	}
 	return f
 }
@@ -209,23 +210,69 @@ func chunks(g span, size int64) []span {
 
 // rechunk (under mu) cuts the queue and every active span longer than a
 // chunk back into chunks, so the connections about to join share the rest
-// of the file in order, as an eager start would have.
+// of the file in order, as an eager start would have. The first target
+// spans in file order are graded (see graded), so that connections which
+// start together do not finish together.
 func (f *rangedFetch) rechunk() {
-	var q []span
+	var act []*task
 	for _, s := range f.active {
 		if s.twin != nil || s.helper != nil {
 			continue // racing its twin: left alone (see endgame)
 		}
-		if cut := f.position(s) + f.cfg.chunk; cut < s.end {
-			q = append(q, chunks(span{cut, s.end}, f.cfg.chunk)...)
+		act = append(act, s)
+	}
+	slices.SortFunc(act, func(a, b *task) int { return cmp.Compare(f.position(a), f.position(b)) })
+	var q []span
+	for i, s := range act {
+		if cut := f.position(s) + graded(i, f.target, f.chunk); cut < s.end {
+			q = append(q, span{cut, s.end})
 			s.end = cut
 		}
 	}
-	for _, s := range f.queue {
-		q = append(q, chunks(s, f.cfg.chunk)...)
-	}
+	q = append(q, f.queue...)
 	slices.SortFunc(q, func(a, b span) int { return cmp.Compare(a.start, b.start) })
-	f.queue = q
+	// Adjacent spans join first: the last step's chunk boundaries would
+	// otherwise cut the graded ones into slivers.
+	var gaps []span
+	for _, s := range q {
+		if n := len(gaps); n > 0 && gaps[n-1].end == s.start {
+			gaps[n-1].end = s.end
+			continue
+		}
+		gaps = append(gaps, s)
+	}
+	f.queue = gradedChunks(gaps, len(act), f.target, f.chunk)
+}
+
+// graded is the size of the i-th of n spans that start at once: i+1
+// n-ths of a chunk. Connections that start together at the same rate
+// would otherwise finish together, and the bytes reach the reader in
+// order only in bursts of n chunks: on a capped mirror the unpacker then
+// waits for each burst and is left with the last one, most of a second
+// of inflating, after the last byte arrived. Graded, the first finishes
+// after a fraction of a chunk and takes the next one, and from then on
+// the connections stay staggered: the in-order prefix grows at the total
+// rate, a chunk at a time.
+func graded(i, n int, chunk int64) int64 {
+	if i >= n-1 || n <= 1 {
+		return chunk
+	}
+	return max(chunk*int64(i+1)/int64(n), 1)
+}
+
+// gradedChunks cuts the sorted spans q into chunks, the first of them
+// graded as the (from)th and later of n spans starting at once.
+func gradedChunks(q []span, from, n int, chunk int64) []span {
+	var out []span
+	i := from
+	for _, g := range q {
+		for a := g.start; a < g.end; i++ {
+			b := min(a+graded(i, n, chunk), g.end)
+			out = append(out, span{a, b})
+			a = b
+		}
+	}
+	return out
 }
 
 // start launches the connections. At most as many as there are chunks are
@@ -486,7 +533,7 @@ func (f *rangedFetch) steal(mi int) *task {
 	}
 	// Splitting less than an eighth of a chunk costs more in requests
 	// than it can save.
-	if best == nil || left < f.cfg.chunk/4 {
+	if best == nil || left < f.chunk/4 {
 		return nil
 	}
 	mid := f.position(best) + left/2
@@ -626,6 +673,7 @@ func (f *rangedFetch) fetch(mi int, sp *task, buf []byte) error {
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end-1))
 	req.Header.Set("Accept-Encoding", "identity")
+	asked := time.Now()
 	resp, err := f.cfg.client.Do(req)
 	if err != nil {
 		return err
@@ -635,6 +683,9 @@ func (f *rangedFetch) fetch(mi int, sp *task, buf []byte) error {
 		return err
 	}
 	f.mu.Lock()
+	if d := time.Since(asked); f.ttfb == 0 || d < f.ttfb {
+		f.ttfb = d
+	}
 	f.live++
 	sp.winAt = time.Now()
 	first := !f.said[mi]

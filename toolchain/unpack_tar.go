@@ -11,11 +11,12 @@ import (
 	"sync"
 )
 
-// Tuning for unpackTarGz. Files up to arenaSize are read into memory and
-// handed to the write pool, so that decompression (this goroutine) and the
-// kernel's file creation (the workers) run on different cores; larger files
-// are streamed to disk directly. inFlightMax bounds the memory held by
-// queued files, keeping peak RSS well under 64 MB.
+// Tuning for unpackTarGz. File contents are read into memory and handed
+// to the write pool, so that decompression (this goroutine, the slowest
+// step) and the kernel's file creation and copying (the workers) run on
+// different cores: small files in batches, larger ones an arena at a time
+// (writeBigFile). inFlightMax bounds the memory held by queued writes,
+// keeping peak RSS well under 64 MB.
 const (
 	inFlightMax = 8 << 20
 )
@@ -122,7 +123,7 @@ func unpackTar(ctx context.Context, zr io.Reader, t *tree) error {
 				if err := t.mkdirAll(path.Dir(rel)); err != nil {
 					return err
 				}
-				if err := writeTarFile(t, pool, budget, stop, batch, tr, hdr, rel, streamBuf); err != nil {
+				if err := writeTarFile(t, pool, budget, stop, batch, tr, hdr, rel); err != nil {
 					return err
 				}
 			case tar.TypeSymlink:
@@ -182,18 +183,12 @@ const (
 
 var arenas = sync.Pool{New: func() any { b := make([]byte, 0, arenaSize); return &b }}
 
-func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, batch *fileBatch, tr *tar.Reader, hdr *tar.Header, rel string, streamBuf []byte) error {
+func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, batch *fileBatch, tr *tar.Reader, hdr *tar.Header, rel string) error {
 	dst := t.path(rel)
 	perm := filePerm(rel, hdr.FileInfo().Mode())
 	size := hdr.Size
 	if size > arenaSize {
-		// Few files are this big (bin/go, the compiler, the linker);
-		// streaming them from here costs less than buffering them.
-		if err := createFile(dst, perm, nil, io.LimitReader(tr, size), streamBuf); err != nil {
-			return readOrWriteErr(hdr.Name, err)
-		}
-		t.rep.addFiles(1)
-		return nil
+		return writeBigFile(t, pool, budget, stop, tr, hdr.Name, dst, perm, size)
 	}
 	if batch.arena != nil && (int64(len(*batch.arena))+size > arenaSize || len(batch.files) >= batchMaxFiles) {
 		if err := flushBatch(t, pool, budget, batch); err != nil {
@@ -218,6 +213,102 @@ func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool
 	}
 	batch.files = append(batch.files, batchFile{name: hdr.Name, dst: dst, perm: perm, data: data})
 	return nil
+}
+
+// writeBigFile writes a file larger than an arena: few are (bin/go, the
+// compiler, the linker), but they hold about a third of a toolchain's
+// bytes. The file is created here and its contents handed to the pool an
+// arena at a time, each written at its own offset, so that the kernel's
+// copying runs beside the decompression instead of inside it; the budget
+// bounds the memory as for small files. The last piece written, or this
+// goroutine on a failure before that, closes the file.
+func writeBigFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, tr io.Reader, name, dst string, perm os.FileMode, size int64) error {
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return readOrWriteErr(name, err)
+	}
+	bf := &bigFile{f: f, refs: 1, name: name}
+	defer bf.done(t, nil) // this goroutine's reference
+	for off := int64(0); off < size; off += arenaSize {
+		n := min(size-off, arenaSize)
+		if !budget.acquire(arenaSize, stop) {
+			return pool.failed()
+		}
+		arena := arenas.Get().(*[]byte)
+		data := (*arena)[:n]
+		if _, err := io.ReadFull(tr, data); err != nil {
+			arenas.Put(arena)
+			budget.release(arenaSize)
+			bf.fail(err)
+			return readOrWriteErr(name, err)
+		}
+		bf.hold()
+		err := pool.submit(func() error {
+			defer func() { arenas.Put(arena); budget.release(arenaSize) }()
+			var werr error
+			if pool.failed() == nil {
+				if _, werr = f.WriteAt(data, off); werr != nil {
+					werr = readOrWriteErr(name, werr)
+				}
+			}
+			return bf.done(t, werr)
+		})
+		if err != nil {
+			arenas.Put(arena)
+			budget.release(arenaSize)
+			bf.fail(err)
+			bf.done(t, nil)
+			return err
+		}
+	}
+	return nil
+}
+
+// bigFile is a file whose pieces are being written by the pool: refs
+// counts the pieces in flight plus the goroutine handing them out.
+type bigFile struct {
+	f    *os.File
+	name string
+	mu   sync.Mutex
+	refs int
+	err  error
+}
+
+func (b *bigFile) hold() {
+	b.mu.Lock()
+	b.refs++
+	b.mu.Unlock()
+}
+
+func (b *bigFile) fail(err error) {
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+}
+
+// done drops a reference with the error of what it did (nil: fine). The
+// last one closes the file and, if every piece was written, counts it;
+// only a close error is returned beyond err itself.
+func (b *bigFile) done(t *tree, err error) error {
+	b.mu.Lock()
+	if err != nil && b.err == nil {
+		b.err = err
+	}
+	b.refs--
+	last, failed := b.refs == 0, b.err != nil
+	b.mu.Unlock()
+	if !last {
+		return err
+	}
+	if cerr := b.f.Close(); cerr != nil && err == nil && !failed {
+		return readOrWriteErr(b.name, cerr)
+	}
+	if !failed {
+		t.rep.addFiles(1)
+	}
+	return err
 }
 
 // discard returns the batch's memory without writing it.
