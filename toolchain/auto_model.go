@@ -23,6 +23,9 @@ type channelCost struct {
 	// hashed: every unpacked byte is also hashed (a module zip's h1 hash
 	// covers each file's content), on the unpack workers.
 	hashed bool
+	// streams: a zip that unpacks while it downloads (a module zip over
+	// ranged connections: its directory comes first), over the cores.
+	streams bool
 }
 
 // unpackCost is this machine's unpack speed.
@@ -59,8 +62,8 @@ func (c channelCost) download() time.Duration {
 // total is the estimated time to a complete unpacked tree. A tar.gz
 // inflates while it streams in, on one core, so it takes whichever is
 // slower, the download or the inflate (cached bytes inflate at once); a
-// zip downloads first and then inflates (and for a module zip hashes)
-// over the cores.
+// zip inflates (and for a module zip hashes) over the cores, after the
+// download or, when it streams, while it downloads.
 func (c channelCost) total(u unpackCost) time.Duration {
 	d := c.download()
 	if u.inflate <= 0 {
@@ -71,7 +74,11 @@ func (c channelCost) total(u unpackCost) time.Duration {
 		if c.hashed && u.hash > 0 {
 			inflate += float64(c.size) * u.ratio / u.hash
 		}
-		return d + seconds(inflate/float64(max(u.cores, 1)))
+		work := seconds(inflate / float64(max(u.cores, 1)))
+		if c.streams {
+			return max(d, c.wait+work)
+		}
+		return d + work
 	}
 	return max(d, c.wait+seconds(inflate))
 }
@@ -113,7 +120,7 @@ func chooseChannel(cs [2]channelCost, u unpackCost) (int, string) {
 	switch cw, cl := cs[win].unpackCores(u), cs[lose].unpackCores(u); {
 	case cw > cl:
 		how = fmt.Sprintf("unpacks on %d cores instead of %d,", cw, cl)
-	case !cs[win].zip && cs[lose].zip:
+	case (!cs[win].zip || cs[win].streams) && cs[lose].zip && !cs[lose].streams:
 		how = "unpacks while it downloads,"
 	}
 	return win, fmt.Sprintf("%s from %s: downloads about as fast as the %s (~%s vs ~%s) and %s ~%s sooner%s",

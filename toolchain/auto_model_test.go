@@ -154,3 +154,28 @@ func TestUnpackCostMeasuresSampledBytes(t *testing.T) {
 		t.Errorf("the pinned inflate speed was not kept: %+v", u)
 	}
 }
+
+// A module zip that streams (ranged connections) unpacks over the cores
+// while it downloads: against a capped link its unpack hides behind the
+// download, where the zip that waits for its last byte adds it.
+func TestChannelCostStreamingZip(t *testing.T) {
+	u := unpackCost{cores: 2, inflate: 40e6}
+	c := channelCost{source: SourceModule, size: 72e6, rate: 36e6, zip: true}
+	if got := c.total(u); got != 2*time.Second+900*time.Millisecond {
+		t.Errorf("waiting zip: total %s, want 2.9s (2 s download, then 1.8 s of inflate on 2 cores)", got)
+	}
+	c.streams = true
+	if got := c.total(u); got != 2*time.Second {
+		t.Errorf("streaming zip: total %s, want the download's 2s", got)
+	}
+	// Slower to unpack than to download: the unpack decides.
+	c.rate = 720e6
+	if got := c.total(u); got != 900*time.Millisecond {
+		t.Errorf("streaming zip on a fast link: total %s, want 0.9s", got)
+	}
+	cs := costs(36e6, 36e6)
+	cs[1].streams = true
+	if first, why := chooseChannel(cs, unpackCost{cores: 2, inflate: 30e6}); first != 1 || !strings.Contains(why, "unpacks on 2 cores instead of 1") {
+		t.Errorf("chooseChannel = %d, %q; want the streaming zip for its two cores", first, why)
+	}
+}

@@ -164,7 +164,11 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 	var cs [2]channelCost
 	var gz, zip []byte
 	for ci, ch := range chans {
-		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true, hashed: ch.source == SourceModule}
+		// A module zip fetched over several connections unpacks as it
+		// arrives (fetchModuleRanged); the sample has just shown that the
+		// proxies serve ranges.
+		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true, hashed: ch.source == SourceModule,
+			streams: ch.source == SourceModule && in.Connections > 1}
 		if ch.source == SourceArchive {
 			c.size, c.zip = ch.file.Size, strings.HasSuffix(ch.file.Filename, ".zip")
 		}

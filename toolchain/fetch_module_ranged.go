@@ -31,7 +31,8 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 		return nil, false, err
 	}
 	rf = newRangedFetch(ctx, rangedConfig{client: cfg.client, size: size, conns: in.Connections, chunk: in.rangedChunk, eager: in.rangedEager, stall: cfg.stall,
-		attempts: cfg.attempts, backoff: cfg.backoff, magic: []byte("PK\x03\x04"), rep: rep, lowSpeed: cfg.lowSpeed, lowSpeedTime: cfg.lowSpeedTime, otherSource: cfg.otherSource}, ms, sp.f, sp.f, have)
+		attempts: cfg.attempts, backoff: cfg.backoff, magic: []byte("PK\x03\x04"), rep: rep, lowSpeed: cfg.lowSpeed, lowSpeedTime: cfg.lowSpeedTime, otherSource: cfg.otherSource,
+		tailFirst: min(zipTailFirst, size/16)}, ms, sp.f, sp.f, have)
 	rf.onChange = func() { sp.save(rf.have, false) }
 	complete := false
 	defer func() {
@@ -59,6 +60,10 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 		case <-stopWatch:
 		}
 	}()
+	// The zip is checked and unpacked while it downloads: its directory
+	// came first (tailFirst), and each entry is read once its bytes are
+	// here, on every core, instead of after the last byte.
+	streamErr := in.checkModuleZipFrom(ctx, sp.f, rf, true, size, rel, st, rep, want)
 	err = rf.Wait()
 	close(stopWatch)
 	if err != nil {
@@ -69,6 +74,18 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 	}
 	complete = true
 	rep.flush(PhaseDownload)
+	if streamErr == nil {
+		return rf, fromCache, nil
+	}
+	if ctx.Err() != nil {
+		return rf, fromCache, ctx.Err()
+	}
+	// What failed while streaming (bad bytes from a mirror, most likely)
+	// is looked at again on the whole file, where the bad ranges can be
+	// found and fetched again.
+	if err := st.reset(); err != nil {
+		return rf, fromCache, fmt.Errorf("clearing the staging directory: %w", err)
+	}
 	err = in.checkModuleZip(ctx, sp.f, size, rel, st, rep, want)
 	var ce contentError
 	if errors.As(err, &ce) {
@@ -77,6 +94,13 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 	}
 	return rf, fromCache, err
 }
+
+// zipTailFirst is how much of a module zip's end is fetched first (at
+// most a sixteenth of the zip): a toolchain's central directory is about
+// 1.4 MB (9,500 entries), and the entries can be unpacked as they arrive
+// only once it is here. A bigger directory still works: its reader waits
+// for the rest.
+const zipTailFirst = 2 << 20
 
 // probeSize asks each mirror in turn for the file's first byte and returns
 // the total its Content-Range gives, or -1 when none serves ranges.

@@ -133,3 +133,94 @@ func TestRangedModuleResumeAcrossRuns(t *testing.T) {
 		t.Errorf("second run fetched %d bytes, want %d (the %d kept were fetched again?)", got, want, kept)
 	}
 }
+
+// A module zip is checked and unpacked while it downloads: its end (the
+// central directory) is fetched first, and the small files at its front
+// are written before the last byte of the big one at its back arrives.
+func TestRangedModuleUnpacksWhileDownloading(t *testing.T) {
+	e := newEnv(t)
+	zipData := rangedModuleZip(t, e.p)
+	var mu sync.Mutex
+	var firstRange string
+	serve := func(w http.ResponseWriter, r *http.Request, _ func()) {
+		if rg := r.Header.Get("Range"); rg != "bytes=0-0" {
+			mu.Lock()
+			if firstRange == "" {
+				firstRange = rg
+			}
+			mu.Unlock()
+		}
+		serveData(&pacedWriter{ResponseWriter: w, rate: 1 << 20, start: time.Now()}, r, zipData)
+	}
+	_, rel := moduleSetup(t, e, zipData, serve, serve)
+	in := rangedInstaller(e, 2)
+	in.rangedEager = false
+	if _, err := in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(t.TempDir(), "go"), Source: SourceModule}); err != nil {
+		t.Fatal(err)
+	}
+	size := len(zipData)
+	if want := fmt.Sprintf("bytes=%d-%d", size-size/16, size-1); firstRange != want {
+		t.Errorf("first range %q, want the zip's end first (%s)", firstRange, want)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	filesAt := -1
+	for i, ev := range e.events {
+		if ev.Files > 0 && filesAt < 0 {
+			filesAt = i
+		}
+		if filesAt >= 0 && ev.Phase == PhaseDownload && ev.Total > 0 && ev.Done < ev.Total {
+			return // files were unpacked, and then more bytes arrived
+		}
+	}
+	t.Errorf("no download progress after the first unpacked files (event %d of %d): the zip was unpacked only once complete", filesAt, len(e.events))
+}
+
+// ReadAt waits for the bytes it is asked for, returns a short read with
+// io.EOF only at the end of the file, and gives up with the download's
+// error.
+func TestRangedReadAtWaits(t *testing.T) {
+	data := []byte("0123456789")
+	w := &memFile{b: make([]byte, len(data))}
+	f := newRangedFetch(context.Background(), rangedConfig{size: int64(len(data))}, []mirror{{Name: "a"}}, w, w, nil)
+	got := make(chan string, 1)
+	go func() {
+		p := make([]byte, 5)
+		n, err := f.ReadAt(p, 6)
+		got <- fmt.Sprintf("%q %v", p[:n], err)
+	}()
+	put := func(a, b int) {
+		f.mu.Lock()
+		copy(w.b[a:b], data[a:b])
+		f.have = f.have.add(int64(a), int64(b))
+		f.cond.Broadcast()
+		f.mu.Unlock()
+	}
+	put(6, 8)
+	select {
+	case s := <-got:
+		t.Fatalf("ReadAt returned %s with bytes 8-9 missing", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	put(8, 10)
+	if s := <-got; s != `"6789" EOF` {
+		t.Errorf("ReadAt = %s", s)
+	}
+	go func() {
+		n, err := f.ReadAt(make([]byte, 2), 0)
+		got <- fmt.Sprint(n, err)
+	}()
+	f.mu.Lock()
+	f.err = fmt.Errorf("mirrors gone")
+	f.cond.Broadcast()
+	f.mu.Unlock()
+	if s := <-got; s != "0 mirrors gone" {
+		t.Errorf("ReadAt after a failure = %s", s)
+	}
+}
+
+// memFile is an in-memory io.WriterAt and io.ReaderAt.
+type memFile struct{ b []byte }
+
+func (m *memFile) WriteAt(p []byte, off int64) (int, error) { return copy(m.b[off:], p), nil }
+func (m *memFile) ReadAt(p []byte, off int64) (int, error)  { return copy(p, m.b[off:]), nil }

@@ -53,6 +53,9 @@ type rangedConfig struct {
 	lowSpeed     int64
 	lowSpeedTime time.Duration
 	otherSource  bool
+	// tailFirst is how many bytes at the end of the file to fetch before
+	// anything else (a zip's central directory, see streamModuleZip).
+	tailFirst int64
 }
 
 // errRangesRefused means no mirror answered a Range request with the
@@ -140,7 +143,8 @@ type rangedFetch struct {
 	off      int64         // Read position
 	onChange func()        // called (under mu) when have grows; records progress
 	target   int           // connections allowed to fetch now (grows from 1)
-	chunk    int64         // the chunk size now (see sizeChunks)
+	chunk    int64         // the chunk size now (see chunkSize)
+	tailAt   int64         // where the tail fetched first starts (see tailFirst), else size
 	ttfb     time.Duration // the quickest answer to a request so far
 	got      int64         // bytes written in this run
 	mrate    []float64     // per mirror: the rate its connections last showed
@@ -196,6 +200,24 @@ func newRangedFetch(ctx context.Context, cfg rangedConfig, mirrors []mirror, w i
 	if f.target > 1 {
 		f.queue = gradedChunks(f.queue, 0, f.target, f.chunk)
 	}
+	f.tailAt = cfg.size
+	if cfg.tailFirst > 0 {
+		// The tail goes first, whole: rechunk leaves it alone.
+		f.tailAt = max(cfg.size-cfg.tailFirst, 0)
+		var tail, rest []span
+		for _, s := range f.queue {
+			if s.end > f.tailAt && s.start < f.tailAt {
+				rest = append(rest, span{s.start, f.tailAt})
+				s.start = f.tailAt
+			}
+			if s.start >= f.tailAt {
+				tail = append(tail, s)
+			} else {
+				rest = append(rest, s)
+			}
+		}
+		f.queue = append(tail, rest...)
+	}
 	return f
 }
 
@@ -216,8 +238,8 @@ func chunks(g span, size int64) []span {
 func (f *rangedFetch) rechunk() {
 	var act []*task
 	for _, s := range f.active {
-		if s.twin != nil || s.helper != nil {
-			continue // racing its twin: left alone (see endgame)
+		if s.twin != nil || s.helper != nil || s.start >= f.tailAt {
+			continue // racing its twin (see endgame), or the tail: left alone
 		}
 		act = append(act, s)
 	}
@@ -229,7 +251,14 @@ func (f *rangedFetch) rechunk() {
 			s.end = cut
 		}
 	}
-	q = append(q, f.queue...)
+	var tail []span
+	for _, s := range f.queue {
+		if s.start >= f.tailAt {
+			tail = append(tail, s)
+		} else {
+			q = append(q, s)
+		}
+	}
 	slices.SortFunc(q, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 	// Adjacent spans join first: the last step's chunk boundaries would
 	// otherwise cut the graded ones into slivers.
@@ -241,7 +270,7 @@ func (f *rangedFetch) rechunk() {
 		}
 		gaps = append(gaps, s)
 	}
-	f.queue = gradedChunks(gaps, len(act), f.target, f.chunk)
+	f.queue = append(tail, gradedChunks(gaps, len(act), f.target, f.chunk)...)
 }
 
 // graded is the size of the i-th of n spans that start at once: i+1
@@ -395,6 +424,38 @@ func (f *rangedFetch) Read(p []byte) (int, error) {
 	f.mu.Unlock()
 	if err == io.EOF && n == len(p) {
 		err = nil
+	}
+	return n, err
+}
+
+// ReadAt reads len(p) bytes at off, waiting until all of them have
+// arrived (or the download failed), so that a zip can be read while it
+// downloads. It is io.ReaderAt: fewer bytes only at the end, with io.EOF.
+func (f *rangedFetch) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= f.cfg.size {
+		return 0, io.EOF
+	}
+	want := min(off+int64(len(p)), f.cfg.size)
+	f.mu.Lock()
+	for f.have.prefixFrom(off) < want {
+		if f.err != nil {
+			err := f.err
+			f.mu.Unlock()
+			return 0, err
+		}
+		if err := f.ctx.Err(); err != nil {
+			f.mu.Unlock()
+			return 0, err
+		}
+		f.cond.Wait()
+	}
+	f.mu.Unlock()
+	n, err := f.r.ReadAt(p[:want-off], off)
+	if err == nil && want < off+int64(len(p)) {
+		err = io.EOF
 	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -872,6 +873,15 @@ func (in *Installer) fetchModule(ctx context.Context, s *stream, rel Release, st
 // downloaded zip (n bytes) against the module zip rules, unpacks it while
 // hashing every file and compares the h1 hash.
 func (in *Installer) checkModuleZip(ctx context.Context, zf *os.File, n int64, rel Release, st *stage, rep *reporter, want *hashFuture) error {
+	return in.checkModuleZipFrom(ctx, zf, zf, false, n, rel, st, rep, want)
+}
+
+// checkModuleZipFrom is checkModuleZip reading the zip's bytes from ra,
+// which is zf itself, or (streaming) the ranged download into zf, whose
+// reads wait for the bytes: then the directory is read through ra before
+// the module zip rules read it from zf, and the entries are unpacked in
+// the zip's order, following the download.
+func (in *Installer) checkModuleZipFrom(ctx context.Context, zf *os.File, ra io.ReaderAt, streaming bool, n int64, rel Release, st *stage, rep *reporter, want *hashFuture) error {
 	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
 	select {
 	case <-want.done:
@@ -881,6 +891,11 @@ func (in *Installer) checkModuleZip(ctx context.Context, zf *os.File, n int64, r
 	if want.res.err != nil {
 		return fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, want.res.err)
 	}
+	if streaming {
+		if _, err := zip.NewReader(ra, n); err != nil {
+			return unpackErr(fmt.Errorf("%w: the download is not a zip file (%v)", errNotArchive, err))
+		}
+	}
 	mv := module.Version{Path: dist.ToolchainModule, Version: modVersion}
 	if _, err := modzip.CheckZip(mv, zf.Name()); err != nil {
 		// The rules' errors quote the zip's file names as they are: a
@@ -889,7 +904,8 @@ func (in *Installer) checkModuleZip(ctx context.Context, zf *os.File, n int64, r
 	}
 	prefix := dist.ModuleZipPrefix(rel.Version, in.Platform)
 	t := newTree(st.dir, prefix, in.Limits, rep)
-	hashes, err := unpackZip(ctx, zf, n, t, true)
+	t.inOrder = streaming
+	hashes, err := unpackZip(ctx, ra, n, t, true)
 	if err != nil {
 		return unpackErr(err)
 	}

@@ -25,6 +25,10 @@ type tree struct {
 	rep    *reporter
 	// workers is the number of file-writing goroutines (0: default).
 	workers int
+	// inOrder unpacks a zip's entries in the archive's order rather than
+	// largest first: the archive is still downloading, and in order the
+	// workers follow the bytes as they arrive.
+	inOrder bool
 
 	entries int
 	bytes   int64

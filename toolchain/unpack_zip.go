@@ -94,9 +94,11 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 		}
 	}
 	t.rep.setFilesTotal(len(jobs))
-	sort.SliceStable(jobs, func(i, j int) bool {
-		return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
-	})
+	if !t.inOrder {
+		sort.SliceStable(jobs, func(i, j int) bool {
+			return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
+		})
+	}
 
 	// Workers take entries by index: no channel hand-off per file.
 	var mu sync.Mutex
