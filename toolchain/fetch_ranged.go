@@ -460,6 +460,13 @@ func (f *rangedFetch) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
+// arriving reports whether the download is still running.
+func (f *rangedFetch) arriving() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.finished && f.err == nil && f.ctx.Err() == nil
+}
+
 // Have is a copy of the ranges written so far.
 func (f *rangedFetch) Have() rangeSet {
 	f.mu.Lock()

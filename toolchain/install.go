@@ -880,7 +880,7 @@ func (in *Installer) checkModuleZip(ctx context.Context, zf *os.File, n int64, r
 // which is zf itself, or (streaming) the ranged download into zf, whose
 // reads wait for the bytes: then the directory is read through ra before
 // the module zip rules read it from zf, and the entries are unpacked in
-// the zip's order, following the download.
+// the zip's order while the download runs (see streamingPicker).
 func (in *Installer) checkModuleZipFrom(ctx context.Context, zf *os.File, ra io.ReaderAt, streaming bool, n int64, rel Release, st *stage, rep *reporter, want *hashFuture) error {
 	modVersion := dist.ModuleVersion(rel.Version, in.Platform)
 	select {
@@ -904,7 +904,9 @@ func (in *Installer) checkModuleZipFrom(ctx context.Context, zf *os.File, ra io.
 	}
 	prefix := dist.ModuleZipPrefix(rel.Version, in.Platform)
 	t := newTree(st.dir, prefix, in.Limits, rep)
-	t.inOrder = streaming
+	if rf, ok := ra.(*rangedFetch); ok {
+		t.arriving = rf.arriving
+	}
 	hashes, err := unpackZip(ctx, ra, n, t, true)
 	if err != nil {
 		return unpackErr(err)

@@ -1,12 +1,16 @@
 package toolchain
 
 import (
+	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,4 +103,31 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// While the zip downloads, entries are handed out in the zip's order;
+// once it is complete, what is left goes largest first; each entry once.
+func TestStreamingPickerOrder(t *testing.T) {
+	var inZip []zipJob
+	for i, size := range []uint64{10, 500, 20, 400, 30, 300} {
+		inZip = append(inZip, zipJob{f: &zip.File{FileHeader: zip.FileHeader{Name: fmt.Sprint(i), UncompressedSize64: size}}})
+	}
+	bySize := slices.Clone(inZip)
+	slices.SortStableFunc(bySize, func(a, b zipJob) int { return cmp.Compare(b.f.UncompressedSize64, a.f.UncompressedSize64) })
+	arriving := true
+	pick := streamingPicker(inZip, bySize, func() bool { return arriving })
+	var got []string
+	for {
+		if len(got) == 2 {
+			arriving = false
+		}
+		j, ok := pick()
+		if !ok {
+			break
+		}
+		got = append(got, j.f.Name)
+	}
+	if want := "[0 1 3 5 4 2]"; fmt.Sprint(got) != want {
+		t.Errorf("picked %v, want %s: two in zip order, then largest first", got, want)
+	}
 }

@@ -25,10 +25,10 @@ type tree struct {
 	rep    *reporter
 	// workers is the number of file-writing goroutines (0: default).
 	workers int
-	// inOrder unpacks a zip's entries in the archive's order rather than
-	// largest first: the archive is still downloading, and in order the
-	// workers follow the bytes as they arrive.
-	inOrder bool
+	// arriving, for a zip read while it downloads, reports whether bytes
+	// are still coming: meanwhile its entries are unpacked in the zip's
+	// order (see streamingPicker).
+	arriving func() bool
 
 	entries int
 	bytes   int64

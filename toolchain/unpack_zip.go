@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +27,8 @@ type zipHashes map[string][sha256.Size]byte
 
 // unpackZip extracts a zip archive into t. Zip allows random access, so
 // entries are inflated and written in parallel, largest first to keep both
-// cores busy until the end. With hashFiles (a module zip) it returns each
+// cores busy until the end (in the zip's order while t.arriving says the
+// zip is still downloading). With hashFiles (a module zip) it returns each
 // entry's SHA-256 and ignores the entries' mode bits, as the go command
 // does: the checksum database does not cover them, so a proxy could
 // otherwise make any file executable; bin/ and pkg/tool/ get theirs from
@@ -37,11 +39,7 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 		return nil, fmt.Errorf("%w: the download is not a zip file (%v)", errNotArchive, err)
 	}
 	zr.RegisterDecompressor(zip.Deflate, newPooledInflater)
-	type job struct {
-		f   *zip.File
-		rel string
-	}
-	var jobs []job
+	var jobs []zipJob
 	hashes := zipHashes{}
 	var empty [sha256.Size]byte = sha256.Sum256(nil)
 	for _, f := range zr.File {
@@ -90,29 +88,38 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 			if err := t.mkdirAll(path.Dir(rel)); err != nil {
 				return nil, err
 			}
-			jobs = append(jobs, job{f, rel})
+			jobs = append(jobs, zipJob{f, rel})
 		}
 	}
 	t.rep.setFilesTotal(len(jobs))
-	if !t.inOrder {
-		sort.SliceStable(jobs, func(i, j int) bool {
-			return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
-		})
+	inZip := jobs
+	jobs = slices.Clone(jobs)
+	sort.SliceStable(jobs, func(i, j int) bool {
+		return jobs[i].f.UncompressedSize64 > jobs[j].f.UncompressedSize64
+	})
+	var next atomic.Int64
+	pick := func() (zipJob, bool) {
+		i := int(next.Add(1) - 1)
+		if i >= len(jobs) {
+			return zipJob{}, false
+		}
+		return jobs[i], true
+	}
+	if t.arriving != nil {
+		pick = streamingPicker(inZip, jobs, t.arriving)
 	}
 
 	// Workers take entries by index: no channel hand-off per file.
 	var mu sync.Mutex
-	var next atomic.Int64
 	pool := newWritePool(ctx, t.workers)
 	for range pool.size {
 		err := pool.submit(func() error {
 			buf := make([]byte, zipBufSize)
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) || pool.failed() != nil {
+				j, ok := pick()
+				if !ok || pool.failed() != nil {
 					return nil
 				}
-				j := jobs[i]
 				mode := j.f.Mode()
 				if hashFiles {
 					mode = 0
@@ -137,6 +144,49 @@ func unpackZip(ctx context.Context, ra io.ReaderAt, size int64, t *tree, hashFil
 		return nil, err
 	}
 	return hashes, nil
+}
+
+type zipJob struct {
+	f   *zip.File
+	rel string
+}
+
+// streamingPicker hands out the entries of a zip still downloading: in
+// the zip's order while arriving says bytes are still coming, so that the
+// workers follow the download instead of waiting for entries far ahead;
+// then, for what is left, largest first (bySize), which keeps every core
+// busy to the end: an entry order that left a big file last took 20%
+// longer to unpack a toolchain on disk.
+func streamingPicker(inZip, bySize []zipJob, arriving func() bool) func() (zipJob, bool) {
+	var mu sync.Mutex
+	taken := make(map[*zip.File]bool, len(inZip))
+	var a, b int
+	return func() (zipJob, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		list, at := bySize, &b
+		if arriving() {
+			list, at = inZip, &a
+		}
+		for *at < len(list) && taken[list[*at].f] {
+			*at++
+		}
+		if *at == len(list) {
+			// This order is done; the other may still hold entries
+			// only if this one was in-zip and the download ended since.
+			list, at = bySize, &b
+			for *at < len(list) && taken[list[*at].f] {
+				*at++
+			}
+			if *at == len(list) {
+				return zipJob{}, false
+			}
+		}
+		j := list[*at]
+		taken[j.f] = true
+		*at++
+		return j, true
+	}
 }
 
 // zipBufSize is each worker's buffer; entries up to this size are read
