@@ -44,6 +44,8 @@ type mirrorSample struct {
 	rate  float64 // bytes/s after the first byte
 	total int64   // the file's length as the answer says it, -1 unknown
 	data  []byte  // the leading bytes received
+	// ranged: the answer was 206, a range: the mirror serves ranges
+	ranged bool
 }
 
 // sampleMirror fetches the leading sampleBytes of url (or what ctx allows)
@@ -73,7 +75,7 @@ func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSa
 		if err != nil || start != 0 {
 			return mirrorSample{}
 		}
-		s.total = total
+		s.total, s.ranged = total, true
 	case http.StatusOK:
 		s.total = resp.ContentLength
 	default:
@@ -165,10 +167,9 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 	var gz, zip []byte
 	for ci, ch := range chans {
 		// A module zip fetched over several connections unpacks as it
-		// arrives (fetchModuleRanged); the sample has just shown that the
-		// proxies serve ranges.
-		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true, hashed: ch.source == SourceModule,
-			streams: ch.source == SourceModule && in.Connections > 1}
+		// arrives (fetchModuleRanged), if its best proxy serves ranges
+		// (its sample came as a 206).
+		c := channelCost{source: ch.source, wait: max(ch.best, 0), zip: true, hashed: ch.source == SourceModule}
 		if ch.source == SourceArchive {
 			c.size, c.zip = ch.file.Size, strings.HasSuffix(ch.file.Filename, ".zip")
 		}
@@ -181,6 +182,7 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 			}
 			if c.mirror == "" {
 				c.mirror = ch.mirrors[mi].Name
+				c.streams = ch.source == SourceModule && in.Connections > 1 && s.ranged
 				if c.zip && zip == nil {
 					zip = s.data
 				} else if !c.zip {

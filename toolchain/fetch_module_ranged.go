@@ -11,8 +11,10 @@ import (
 )
 
 // fetchModuleRanged downloads the toolchain module zip over several
-// connections into a spill file (resumable in the next run), then checks
-// and unpacks it like fetchModule. No trusted size is known for a module
+// connections into a spill file (resumable in the next run), its end
+// first, and checks and unpacks it like fetchModule while it downloads;
+// what fails then is checked again on the whole file (and bad ranges
+// fetched again, see repairModuleZip). No trusted size is known for a module
 // zip: the first proxy that answers a one-byte range request says it (at
 // most cfg.max), and every range must agree; the h1 hash decides.
 func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms []mirror, rel Release, st *stage, rep *reporter, want *hashFuture) (rf *rangedFetch, fromCache bool, err error) {
@@ -64,11 +66,21 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 	// came first (tailFirst), and each entry is read once its bytes are
 	// here, on every core, instead of after the last byte.
 	streamErr := in.checkModuleZipFrom(ctx, sp.f, rf, true, size, rel, st, rep, want)
+	// A failure that is not the bytes (the disk, the checksum database,
+	// the download itself) would fail again on the whole file: stop.
+	var ce contentError
+	local := streamErr != nil && !errors.As(streamErr, &ce) && ctx.Err() == nil
+	if local {
+		rf.Abort()
+	}
 	err = rf.Wait()
 	close(stopWatch)
 	if err != nil {
 		if herr := want.failed(); herr != nil {
 			return rf, fromCache, fmt.Errorf("the checksum database cannot vouch for %s@%s: %w", dist.ToolchainModule, modVersion, herr)
+		}
+		if local && errors.Is(err, context.Canceled) {
+			return rf, fromCache, streamErr
 		}
 		return rf, fromCache, err
 	}
@@ -80,14 +92,17 @@ func (in *Installer) fetchModuleRanged(ctx context.Context, cfg fetchConfig, ms 
 	if ctx.Err() != nil {
 		return rf, fromCache, ctx.Err()
 	}
+	if local {
+		return rf, fromCache, streamErr
+	}
 	// What failed while streaming (bad bytes from a mirror, most likely)
 	// is looked at again on the whole file, where the bad ranges can be
 	// found and fetched again.
 	if err := st.reset(); err != nil {
 		return rf, fromCache, fmt.Errorf("clearing the staging directory: %w", err)
 	}
+	rep.resetFiles()
 	err = in.checkModuleZip(ctx, sp.f, size, rel, st, rep, want)
-	var ce contentError
 	if errors.As(err, &ce) {
 		// Bad bytes at known places are fetched again, not the whole file.
 		err = in.repairModuleZip(ctx, rf, sp, size, rel, st, rep, want, err, &complete)

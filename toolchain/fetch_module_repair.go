@@ -111,6 +111,7 @@ func (in *Installer) repairModuleZip(ctx context.Context, rf *rangedFetch, sp *s
 		if err := st.reset(); err != nil {
 			return err
 		}
+		rep.resetFiles()
 		return in.checkModuleZip(ctx, sp.f, size, rel, st, rep, want)
 	}
 	return cerr

@@ -54,7 +54,7 @@ type rangedConfig struct {
 	lowSpeedTime time.Duration
 	otherSource  bool
 	// tailFirst is how many bytes at the end of the file to fetch before
-	// anything else (a zip's central directory, see streamModuleZip).
+	// anything else (a zip's central directory, see fetchModuleRanged).
 	tailFirst int64
 }
 
@@ -98,7 +98,9 @@ type task struct {
 // over several connections, into a file at the bytes' own offsets (a sparse
 // spill file in the download cache). Read returns the file's bytes in
 // order, each as soon as it and every byte before it have arrived, so the
-// archive's hash and unpacking start with the leading chunks.
+// archive's hash and unpacking start with the leading chunks; ReadAt
+// returns any bytes once they have arrived, so a zip whose end came first
+// (tailFirst) unpacks as it downloads.
 //
 // Scheduling: unless eager, one connection starts and more join only while
 // they raise the rate (see grow); the file is cut into chunks queued in
@@ -114,7 +116,8 @@ type task struct {
 // status, HTML, a Content-Range for another offset or size, a wrong start
 // of the file) is dropped with a failover event naming why.
 //
-// Nothing here is trusted: the caller hashes the whole file before use.
+// Nothing here is trusted: the caller verifies the whole file (its SHA-256,
+// or the h1 hash of every unpacked file) before anything is used.
 type rangedFetch struct {
 	ctx     context.Context
 	abort   context.CancelFunc
@@ -246,7 +249,9 @@ func (f *rangedFetch) rechunk() {
 	slices.SortFunc(act, func(a, b *task) int { return cmp.Compare(f.position(a), f.position(b)) })
 	var q []span
 	for i, s := range act {
-		if cut := f.position(s) + graded(i, f.target, f.chunk); cut < s.end {
+		// A remainder under an eighth of a chunk would be a request
+		// for almost nothing, stranded between two active spans.
+		if cut := f.position(s) + graded(i, f.target, f.chunk); cut < s.end-f.chunk/8 {
 			q = append(q, span{cut, s.end})
 			s.end = cut
 		}
@@ -441,6 +446,12 @@ func (f *rangedFetch) ReadAt(p []byte, off int64) (int, error) {
 	want := min(off+int64(len(p)), f.cfg.size)
 	f.mu.Lock()
 	for f.have.prefixFrom(off) < want {
+		if f.finished {
+			// Ended without these bytes (cannot happen today: a
+			// download finishes only complete); never wait forever.
+			f.mu.Unlock()
+			return 0, io.ErrUnexpectedEOF
+		}
 		if f.err != nil {
 			err := f.err
 			f.mu.Unlock()

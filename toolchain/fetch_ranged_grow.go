@@ -17,9 +17,9 @@ import (
 // keeps its single stream. The step is short because every step is
 // time the capped connections are not yet fetching; on a link still in
 // TCP's slow start a step may look like it paid when it did not, which
-// costs at most the configured connections, never more. A step that raised the rate by rangedGrowLinear or more
-// shows a cap on each connection: the rest join at once instead of
-// doubling again. Growth that stopped starts again when the rate later
+// costs at most the configured connections, never more. A step that
+// raised the rate by rangedGrowLinear or more shows a cap on each
+// connection: the rest join at once instead of doubling again. Growth that stopped starts again when the rate later
 // falls below rangedGrowFall of what it reached (a connection died, a
 // mirror slowed) for two measurements in a row.
 const (

@@ -234,6 +234,7 @@ func (in *Installer) Install(ctx context.Context, req Request) (*Result, error) 
 			if err := st.reset(); err != nil {
 				return nil, err
 			}
+			rep.resetFiles()
 		}
 		rep.setChannel(ch.source, "")
 		m, err := in.fetchChannel(ctx, ch, req.Release, st, rep, i+1 < len(chans))
@@ -547,6 +548,7 @@ func (in *Installer) fetchChannel(ctx context.Context, ch channel, rel Release, 
 			if err := st.reset(); err != nil {
 				return mirror{}, err
 			}
+			rep.resetFiles()
 		}
 		cfg := fetchConfig{client: in.Client, stall: in.StallTimeout, attempts: in.Attempts, backoff: in.Backoff, size: -1, rep: rep,
 			lowSpeed: in.LowSpeedLimit, lowSpeedTime: in.LowSpeedTime, otherSource: otherChannel}

@@ -215,6 +215,17 @@ func (r *reporter) addFiles(n int) {
 	r.maybeSend(PhaseUnpack, false)
 }
 
+// resetFiles starts the unpacked-file count again, for another unpack
+// into an emptied staging directory.
+func (r *reporter) resetFiles() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.files = 0
+	r.mu.Unlock()
+}
+
 // setFilesTotal records how many files the archive holds.
 func (r *reporter) setFilesTotal(n int) {
 	if r == nil {

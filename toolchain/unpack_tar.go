@@ -222,16 +222,23 @@ func writeTarFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool
 // copying runs beside the decompression instead of inside it; the budget
 // bounds the memory as for small files. The last piece written, or this
 // goroutine on a failure before that, closes the file.
-func writeBigFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, tr io.Reader, name, dst string, perm os.FileMode, size int64) error {
+func writeBigFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool, tr io.Reader, name, dst string, perm os.FileMode, size int64) (err error) {
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return readOrWriteErr(name, err)
 	}
 	bf := &bigFile{f: f, refs: 1, name: name}
-	defer bf.done(t, nil) // this goroutine's reference
+	defer func() {
+		// This goroutine's reference: if it is the last, the close's
+		// error is the file's.
+		if cerr := bf.done(t, nil); err == nil {
+			err = cerr
+		}
+	}()
 	for off := int64(0); off < size; off += arenaSize {
 		n := min(size-off, arenaSize)
 		if !budget.acquire(arenaSize, stop) {
+			bf.fail(pool.failed())
 			return pool.failed()
 		}
 		arena := arenas.Get().(*[]byte)
@@ -245,11 +252,14 @@ func writeBigFile(t *tree, pool *writePool, budget *byteBudget, stop func() bool
 		bf.hold()
 		err := pool.submit(func() error {
 			defer func() { arenas.Put(arena); budget.release(arenaSize) }()
+			if perr := pool.failed(); perr != nil {
+				// Not written: the file must not count as unpacked.
+				bf.fail(perr)
+				return bf.done(t, nil)
+			}
 			var werr error
-			if pool.failed() == nil {
-				if _, werr = f.WriteAt(data, off); werr != nil {
-					werr = readOrWriteErr(name, werr)
-				}
+			if _, werr = f.WriteAt(data, off); werr != nil {
+				werr = readOrWriteErr(name, werr)
 			}
 			return bf.done(t, werr)
 		})
@@ -281,6 +291,9 @@ func (b *bigFile) hold() {
 }
 
 func (b *bigFile) fail(err error) {
+	if err == nil {
+		err = errors.New("not written")
+	}
 	b.mu.Lock()
 	if b.err == nil {
 		b.err = err
