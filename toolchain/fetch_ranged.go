@@ -401,23 +401,11 @@ func (f *rangedFetch) Read(p []byte) (int, error) {
 		f.mu.Unlock()
 		return 0, io.EOF
 	}
-	var avail int64
-	for {
-		avail = f.have.prefixFrom(f.off) - f.off
-		if avail > 0 {
-			break
-		}
-		if f.err != nil {
-			err := f.err
-			f.mu.Unlock()
-			return 0, err
-		}
-		if err := f.ctx.Err(); err != nil {
-			f.mu.Unlock()
-			return 0, err
-		}
-		f.cond.Wait()
+	if err := f.await(f.off, f.off+1); err != nil {
+		f.mu.Unlock()
+		return 0, err
 	}
+	avail := f.have.prefixFrom(f.off) - f.off
 	off := f.off
 	f.mu.Unlock()
 	if int64(len(p)) > avail {
@@ -433,6 +421,26 @@ func (f *rangedFetch) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// await waits (under mu) until bytes [off, end) have all arrived, or
+// returns why they will not: the download failed or was cancelled.
+func (f *rangedFetch) await(off, end int64) error {
+	for f.have.prefixFrom(off) < end {
+		if f.finished {
+			// Ended without these bytes (cannot happen today: a
+			// download finishes only complete); never wait forever.
+			return io.ErrUnexpectedEOF
+		}
+		if f.err != nil {
+			return f.err
+		}
+		if err := f.ctx.Err(); err != nil {
+			return err
+		}
+		f.cond.Wait()
+	}
+	return nil
+}
+
 // ReadAt reads len(p) bytes at off, waiting until all of them have
 // arrived (or the download failed), so that a zip can be read while it
 // downloads. It is io.ReaderAt: fewer bytes only at the end, with io.EOF.
@@ -445,25 +453,11 @@ func (f *rangedFetch) ReadAt(p []byte, off int64) (int, error) {
 	}
 	want := min(off+int64(len(p)), f.cfg.size)
 	f.mu.Lock()
-	for f.have.prefixFrom(off) < want {
-		if f.finished {
-			// Ended without these bytes (cannot happen today: a
-			// download finishes only complete); never wait forever.
-			f.mu.Unlock()
-			return 0, io.ErrUnexpectedEOF
-		}
-		if f.err != nil {
-			err := f.err
-			f.mu.Unlock()
-			return 0, err
-		}
-		if err := f.ctx.Err(); err != nil {
-			f.mu.Unlock()
-			return 0, err
-		}
-		f.cond.Wait()
-	}
+	err := f.await(off, want)
 	f.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
 	n, err := f.r.ReadAt(p[:want-off], off)
 	if err == nil && want < off+int64(len(p)) {
 		err = io.EOF
