@@ -91,11 +91,14 @@ func TestConcurrentInstallsShareCache(t *testing.T) {
 	parent := t.TempDir()
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
+	// Both installers are made before either runs: installer() writes the
+	// shared catalogue's checksum database entry, which an install reads.
+	ins := []*Installer{e.installer(), e.installer()}
 	for i := range 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := e.installer()
+			in := ins[i]
 			in.CacheDir = cache
 			in.RankTimeout = -1
 			_, errs[i] = in.Install(context.Background(), Request{Release: rel, Dir: filepath.Join(parent, fmt.Sprint("go", i)), Source: SourceModule})
