@@ -46,13 +46,19 @@ type mirrorSample struct {
 	data  []byte  // the leading bytes received
 	// ranged: the answer was 206, a range: the mirror serves ranges
 	ranged bool
+	// gain: what a second connection multiplied the rate by (see
+	// connGain); 0 when not measured
+	gain float64
 }
 
 // sampleMirror fetches the leading sampleBytes of url (or what ctx allows)
 // and measures the rate after the first bytes arrived, so connection setup
 // and the server's first-byte time (which the latency probe measured) do
-// not count. An answer that cannot be the file fails the sample.
-func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSample {
+// not count. An answer that cannot be the file fails the sample. With
+// pair, a mirror that answers with a range is also asked for the bytes
+// after the sample over a second connection, to see what one more
+// connection adds (see connGain).
+func sampleMirror(ctx context.Context, client *http.Client, url string, pair bool) mirrorSample {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return mirrorSample{}
@@ -81,6 +87,11 @@ func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSa
 	default:
 		return mirrorSample{}
 	}
+	pair = pair && s.ranged && s.total > sampleBytes
+	var marks []readMark
+	var second chan []readMark
+	pctx, stopSecond := context.WithCancel(ctx)
+	defer stopSecond()
 	buf := make([]byte, 0, 64<<10)
 	var first time.Time
 	var firstN int
@@ -90,8 +101,19 @@ func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSa
 		}
 		n, err := resp.Body.Read(buf[len(buf):min(cap(buf), sampleBytes)])
 		buf = buf[:len(buf)+n]
-		if n > 0 && first.IsZero() {
-			first, firstN = time.Now(), len(buf)
+		if n > 0 {
+			now := time.Now()
+			if first.IsZero() {
+				first, firstN = now, len(buf)
+			}
+			if pair {
+				marks = append(marks, readMark{now, n})
+				if second == nil && len(buf) >= pairAfter {
+					second = make(chan []readMark, 1)
+					to := min(sampleBytes+pairBytes, s.total)
+					go func() { second <- secondSample(pctx, client, url, sampleBytes, to) }()
+				}
+			}
 		}
 		if err != nil {
 			break // the end, or the sample's time is up: rate what came
@@ -105,6 +127,15 @@ func sampleMirror(ctx context.Context, client *http.Client, url string) mirrorSa
 	} else if el := time.Since(t0); el > 0 {
 		// Everything came in one read: the whole time is all there is.
 		s.rate = float64(len(buf)) / el.Seconds()
+	}
+	if second != nil {
+		// What the second connection has not fetched by now is not
+		// needed: the overlap ends with the first connection.
+		stopSecond()
+		var alone float64
+		if s.gain, alone = connGain(marks, <-second); alone > 0 {
+			s.rate = alone
+		}
 	}
 	s.ok, s.data = s.rate > 0, buf
 	return s
@@ -151,7 +182,7 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				samples[ci][mi] = sampleMirror(sctx, in.Client, chans[ci].mirrors[mi].URL)
+				samples[ci][mi] = sampleMirror(sctx, in.Client, chans[ci].mirrors[mi].URL, per > 1)
 			}()
 		}
 	}
@@ -173,10 +204,12 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 		if ch.source == SourceArchive {
 			c.size, c.zip = ch.file.Size, strings.HasSuffix(ch.file.Filename, ".zip")
 		}
+		var used []mirrorSample
 		for mi, s := range samples[ci] {
 			if !s.ok || ch.source == SourceModule && (s.total <= 0 || s.total > maxZip) {
 				continue
 			}
+			used = append(used, s)
 			if c.size <= 0 {
 				c.size = s.total
 			}
@@ -189,7 +222,15 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 					gz = s.data
 				}
 			}
-			c.rate += s.rate
+		}
+		// Each mirror's rate over the connections the download gives it,
+		// as a second connection showed it scales (see connGain).
+		for i, k := range spreadConns(in.Connections, len(used), rangedPerMirror) {
+			if s := used[i]; s.ranged && s.gain > 0 {
+				c.rate += scaledRate(s.rate, s.gain, k)
+			} else {
+				c.rate += s.rate
+			}
 		}
 		if c.rate <= 0 || c.size <= 0 {
 			return 0, "", false

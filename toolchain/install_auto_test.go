@@ -47,13 +47,30 @@ type autoWorld struct {
 // ranking probe first (the others wait for that answer), so that ranking
 // by latency alone would put that channel first.
 func newAutoWorld(t *testing.T, archiveRates, moduleRates []float64, latencyFirst Source) *autoWorld {
+	perConn := func(rates []float64) []pacer {
+		var out []pacer
+		for _, r := range rates {
+			out = append(out, func(w http.ResponseWriter) http.ResponseWriter {
+				return &pacedWriter{ResponseWriter: w, rate: r, start: time.Now()}
+			})
+		}
+		return out
+	}
+	return newPacedAutoWorld(t, perConn(archiveRates), perConn(moduleRates), latencyFirst)
+}
+
+// pacer wraps each response of a mirror to hold it to the mirror's rate.
+type pacer func(http.ResponseWriter) http.ResponseWriter
+
+// newPacedAutoWorld is newAutoWorld with each mirror's pacing given.
+func newPacedAutoWorld(t *testing.T, archivePacers, modulePacers []pacer, latencyFirst Source) *autoWorld {
 	e := newEnv(t)
 	es := bulkyToolchain(e.p)
 	archive := mirrortest.TarGz("go/", es)
 	zipData := mirrortest.Zip(dist.ModuleZipPrefix(instVersion, e.p), es)
 	answered := make(chan struct{})
 	var once sync.Once
-	wrap := func(src Source, rate float64, data []byte) func(w http.ResponseWriter, r *http.Request, serve func()) {
+	wrap := func(src Source, pace pacer, data []byte) func(w http.ResponseWriter, r *http.Request, serve func()) {
 		return func(w http.ResponseWriter, r *http.Request, serve func()) {
 			if !strings.HasSuffix(r.URL.Path, ".zip") && !strings.HasSuffix(r.URL.Path, ".tar.gz") {
 				serve()
@@ -69,7 +86,7 @@ func newAutoWorld(t *testing.T, archiveRates, moduleRates []float64, latencyFirs
 			}
 			w.Header().Set("ETag", `"`+mirrortest.SHA256(data)[:16]+`"`)
 			w.Header().Set("Content-Type", "application/octet-stream")
-			http.ServeContent(&pacedWriter{ResponseWriter: w, rate: rate, start: time.Now()}, r, "", time.Unix(1e9, 0), bytes.NewReader(data))
+			http.ServeContent(pace(w), r, "", time.Unix(1e9, 0), bytes.NewReader(data))
 			if probe && src == latencyFirst {
 				http.NewResponseController(w).Flush()
 				once.Do(func() { close(answered) })
@@ -77,11 +94,11 @@ func newAutoWorld(t *testing.T, archiveRates, moduleRates []float64, latencyFirs
 		}
 	}
 	var aw, mw []func(http.ResponseWriter, *http.Request, func())
-	for _, r := range archiveRates {
-		aw = append(aw, wrap(SourceArchive, r, archive))
+	for _, p := range archivePacers {
+		aw = append(aw, wrap(SourceArchive, p, archive))
 	}
-	for _, r := range moduleRates {
-		mw = append(mw, wrap(SourceModule, r, zipData))
+	for _, p := range modulePacers {
+		mw = append(mw, wrap(SourceModule, p, zipData))
 	}
 	w := &autoWorld{e: e, archive: archive}
 	var arel, mrel Release
@@ -223,8 +240,8 @@ func TestAutoCountsCachedSpill(t *testing.T) {
 	for _, r := range w.archives[0].requests() {
 		rg := r.Header.Get("Range")
 		var start int64
-		if rg == "bytes=0-0" || rg == sampleRange {
-			continue
+		if rg == "bytes=0-0" || rg == sampleRange || strings.HasPrefix(rg, fmt.Sprintf("bytes=%d-", sampleBytes)) {
+			continue // the probe and the rate sample's two connections
 		}
 		if _, err := fmt.Sscanf(rg, "bytes=%d-", &start); err != nil || start < kept {
 			t.Errorf("download request for %q, but the first %d bytes were cached", rg, kept)
@@ -233,9 +250,10 @@ func TestAutoCountsCachedSpill(t *testing.T) {
 }
 
 // A ranged download spreads over the three best mirrors, so the channel's
-// rate is theirs together: three archive mirrors at 3 MB/s beat one proxy
-// at 5 MB/s, a fourth mirror is not sampled, and one stream (one mirror
-// at a time) rates the channel by its best mirror alone.
+// rate is theirs together: three archive mirrors capping each connection
+// at 3 MB/s beat one proxy capping each at 5 MB/s, a fourth mirror is not
+// sampled, and one stream (one mirror at a time) rates the channel by its
+// best mirror alone.
 func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 	for _, tc := range []struct {
 		conns int
@@ -247,8 +265,10 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 			in := w.e.installer()
 			in.Connections = tc.conns
 			// Unpacking costs nothing here, so whichever channel the
-			// sample rates faster wins, by however little: 9 MB/s
-			// against 5, or 3 against 5.
+			// sample rates faster wins, by however little: over eight
+			// connections, three mirrors capping each at 3 MB/s give
+			// 24 MB/s against four to the proxy at 5 (20); over one,
+			// 3 against 5.
 			in.cores, in.inflateRate = 2, 1e12
 			res := w.install(t, in, SourceAuto)
 			if res.Source != tc.want || w.e.reason() == "" {
@@ -265,6 +285,24 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 				t.Errorf("%d archive mirrors and %d proxies sampled, want %d and 1", n, samples(w.proxies)[0], tc.n)
 			}
 		})
+	}
+}
+
+// A mirror that caps each connection is worth more connections, a proxy
+// behind one shared limit is not: one connection to the archive mirror
+// gets half what the proxy's link gives, but the download's four get
+// twice as much, and auto says the archive downloads clearly faster. (By
+// one connection's rate alone it chose the module zip.)
+func TestAutoCountsConnectionsAMirrorRewards(t *testing.T) {
+	w := newPacedAutoWorld(t, []pacer{func(w http.ResponseWriter) http.ResponseWriter {
+		return &pacedWriter{ResponseWriter: w, rate: 2e6, start: time.Now()}
+	}}, []pacer{(&linkPacer{rate: 4e6}).writer}, SourceModule)
+	in := w.e.installer()
+	in.Connections = DefaultConnections
+	in.cores, in.inflateRate = 2, 1e12 // the downloads decide
+	res := w.install(t, in, SourceAuto)
+	if why := w.e.reason(); res.Source != SourceArchive || !strings.Contains(why, "archive from ma: downloads clearly faster than the module zip") {
+		t.Errorf("installed from %s; reason %q, want the archive, clearly faster", res.Source, why)
 	}
 }
 
