@@ -59,14 +59,8 @@ type mirrorSample struct {
 // after the sample over a second connection, to see what one more
 // connection adds (see connGain).
 func sampleMirror(ctx context.Context, client *http.Client, url string, pair bool) mirrorSample {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return mirrorSample{}
-	}
-	req.Header.Set("Range", sampleRange)
-	req.Header.Set("Accept-Encoding", "identity")
 	t0 := time.Now()
-	resp, err := client.Do(req)
+	resp, err := getRange(ctx, client, url, sampleRange)
 	if err != nil {
 		return mirrorSample{}
 	}
@@ -252,16 +246,23 @@ func (in *Installer) chooseAuto(ctx context.Context, chans []channel, rel Releas
 	return first, why, true
 }
 
+// getRange sends a GET for the byte range rng ("bytes=a-b") of url, asking
+// for the bytes as stored (no transfer compression would leave a rate or
+// an offset meaningful).
+func getRange(ctx context.Context, client *http.Client, url, rng string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Range", rng)
+	req.Header.Set("Accept-Encoding", "identity")
+	return client.Do(req)
+}
+
 // gzipSize reads the ISIZE field that ends a gzip file of size bytes (the
 // uncompressed length modulo 4 GB, which a toolchain stays under), or -1.
 func gzipSize(ctx context.Context, client *http.Client, url string, size int64) int64 {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return -1
-	}
-	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", size-4, size-1))
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := client.Do(req)
+	resp, err := getRange(ctx, client, url, fmt.Sprintf("bytes=%d-%d", size-4, size-1))
 	if err != nil {
 		return -1
 	}

@@ -46,13 +46,7 @@ type readMark struct {
 // secondSample fetches bytes [from, to) of url over a connection of its
 // own and returns its reads, or nil when the answer is not that range.
 func secondSample(ctx context.Context, client *http.Client, url string, from, to int64) []readMark {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil
-	}
-	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", from, to-1))
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := client.Do(req)
+	resp, err := getRange(ctx, client, url, fmt.Sprintf("bytes=%d-%d", from, to-1))
 	if err != nil {
 		return nil
 	}
@@ -144,12 +138,13 @@ func connGain(a, b []readMark) (gain, alone float64) {
 // first, at most perMirror each).
 func spreadConns(conns, n, perMirror int) []int {
 	out := make([]int, n)
-	for c := 0; c < conns; c++ {
-		i := c % max(n, 1)
-		if n == 0 || out[i] >= perMirror {
-			break
+	for i := range out {
+		// Round robin: the first conns%n mirrors get one more.
+		k := conns / n
+		if i < conns%n {
+			k++
 		}
-		out[i]++
+		out[i] = min(k, perMirror)
 	}
 	return out
 }
