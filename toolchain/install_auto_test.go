@@ -261,9 +261,7 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 		n     int // archive mirrors sampled
 	}{{DefaultConnections, SourceArchive, 3}, {1, SourceModule, 1}} {
 		t.Run(strconvItoa(tc.conns)+" connections", func(t *testing.T) {
-			capped := func(w http.ResponseWriter) http.ResponseWriter {
-				return &pacedWriter{ResponseWriter: w, rate: 3e6, start: time.Now()}
-			}
+			capped := capEach(3e6)
 			w := newPacedAutoWorld(t, []pacer{capped, capped, capped, capped}, []pacer{(&linkPacer{rate: 5e6}).writer}, SourceModule)
 			in := w.e.installer()
 			in.Connections = tc.conns
@@ -298,9 +296,7 @@ func TestAutoRatesTheMirrorsTheDownloadUses(t *testing.T) {
 // three times as much, and auto picks the archive. (By one connection's
 // rate alone it chose the module zip.)
 func TestAutoCountsConnectionsAMirrorRewards(t *testing.T) {
-	w := newPacedAutoWorld(t, []pacer{func(w http.ResponseWriter) http.ResponseWriter {
-		return &pacedWriter{ResponseWriter: w, rate: 3e6, start: time.Now()}
-	}}, []pacer{(&linkPacer{rate: 4e6}).writer}, SourceModule)
+	w := newPacedAutoWorld(t, []pacer{capEach(3e6)}, []pacer{(&linkPacer{rate: 4e6}).writer}, SourceModule)
 	in := w.e.installer()
 	in.Connections = DefaultConnections
 	in.cores, in.inflateRate = 2, 1e12 // the downloads decide
