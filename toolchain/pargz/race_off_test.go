@@ -1,0 +1,5 @@
+//go:build !race
+
+package pargz
+
+const raceOn = false
