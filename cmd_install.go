@@ -257,6 +257,12 @@ func (p *installProgress) handle(e toolchain.Event) {
 	changed := e.Phase != p.phase
 	switch e.Phase {
 	case toolchain.PhaseDownload, toolchain.PhaseUnpack:
+		if e.Message != "" {
+			// Unpacking again serially says why.
+			p.clearBar()
+			fmt.Fprintf(p.w, "gosetup: %s\n", e.Message)
+			return
+		}
 		if e.Files > p.files {
 			p.files = e.Files
 		}

@@ -89,6 +89,9 @@ type Installer struct {
 	// growing from one while that pays; tests of sharing between fast
 	// loopback mirrors set it.
 	rangedEager bool
+	// inflate is how many goroutines inflate a ranged tar.gz download
+	// (default inflateWorkers); tests set it.
+	inflate int
 	// cores and inflateRate replace this machine's core count and one
 	// core's inflate speed (compressed bytes/s) in the auto choice
 	// (default: GOMAXPROCS, and timing the sampled bytes); tests set them.
@@ -774,7 +777,7 @@ func (in *Installer) fetchArchive(ctx context.Context, s *stream, f File, rel Re
 	}
 	s.cfg.magic = []byte{0x1f, 0x8b}
 	ra := newReadAhead(src, s.Abort, 8, 256<<10)
-	err = unpackTarGz(ctx, ra, t)
+	err = unpackTarGz(ctx, ra, t, 1)
 	ra.Close()
 	if err != nil {
 		return unpackErr(err)

@@ -9,13 +9,16 @@ import (
 
 // Benchmarks over a real toolchain: set GOSETUP_BENCH_TGZ to a
 // go1.X.linux-amd64.tar.gz and GOSETUP_BENCH_ZIP to a golang.org/toolchain
-// module zip (.ci/bench/install.sh caches both).
+// module zip (.ci/bench/install.sh caches both). GOSETUP_BENCH_INFLATE
+// sets the tar.gz's inflate goroutines (default 1: serial).
 
 func BenchmarkUnpackTarGz(b *testing.B) {
 	src := os.Getenv("GOSETUP_BENCH_TGZ")
 	if src == "" {
 		b.Skip("set GOSETUP_BENCH_TGZ to a Go release tar.gz")
 	}
+	inflate, _ := strconv.Atoi(os.Getenv("GOSETUP_BENCH_INFLATE"))
+	inflate = max(inflate, 1)
 	for i := 0; i < b.N; i++ {
 		f, err := os.Open(src)
 		if err != nil {
@@ -24,7 +27,7 @@ func BenchmarkUnpackTarGz(b *testing.B) {
 		dir := benchDir(b)
 		tr := newTree(dir, "go/", Limits{}, nil)
 		tr.workers, _ = strconv.Atoi(os.Getenv("GOSETUP_BENCH_WORKERS"))
-		if err := unpackTarGz(context.Background(), f, tr); err != nil {
+		if err := unpackTarGz(context.Background(), f, tr, inflate); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -58,7 +58,7 @@ func TestUnpackBigFilesInPieces(t *testing.T) {
 	before := openFiles(t)
 	dir := t.TempDir()
 	rep := newReporter(nil)
-	if err := unpackTarGz(context.Background(), bytes.NewReader(mirrortest.TarGz("", es)), newTree(dir, "go/", Limits{}, rep)); err != nil {
+	if err := unpackTarGz(context.Background(), bytes.NewReader(mirrortest.TarGz("", es)), newTree(dir, "go/", Limits{}, rep), 1); err != nil {
 		t.Fatal(err)
 	}
 	for name, b := range want {
@@ -89,7 +89,7 @@ func TestUnpackTruncatedBigFile(t *testing.T) {
 	// bytes barely compress, so half the archive ends inside lib/big.
 	data := mirrortest.TarGz("", es)
 	before := openFiles(t)
-	err := unpackTarGz(context.Background(), bytes.NewReader(data[:len(data)*3/5]), newTree(t.TempDir(), "go/", Limits{}, nil))
+	err := unpackTarGz(context.Background(), bytes.NewReader(data[:len(data)*3/5]), newTree(t.TempDir(), "go/", Limits{}, nil), 1)
 	if err == nil || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), `"go/lib/big"`) {
 		t.Errorf("err = %v, want lib/big truncated", err)
 	}

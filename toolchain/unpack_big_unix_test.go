@@ -28,7 +28,7 @@ func TestUnpackBigFileWriteFails(t *testing.T) {
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 			t.Fatal(err)
 		}
-		err := unpackTarGz(context.Background(), bytes.NewReader(data), newTree(filepath.Join(dir, "out"), "go/", Limits{}, nil))
+		err := unpackTarGz(context.Background(), bytes.NewReader(data), newTree(filepath.Join(dir, "out"), "go/", Limits{}, nil), 1)
 		msg := "err: " + errString(err)
 		if after := openFiles(t); after != before {
 			msg += " [files left open]"

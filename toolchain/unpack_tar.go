@@ -57,9 +57,10 @@ func (b *byteBudget) release(n int64) {
 }
 
 // unpackTarGz reads a gzip-compressed tar stream into t, reading r to its
-// end so that a hash computed over r covers every byte.
-func unpackTarGz(ctx context.Context, r io.Reader, t *tree) error {
-	zr, finish, err := gunzip(ctx, r)
+// end so that a hash computed over r covers every byte; workers > 1
+// inflates in parallel (gunzip).
+func unpackTarGz(ctx context.Context, r io.Reader, t *tree, workers int) error {
+	zr, finish, err := gunzip(ctx, r, workers)
 	if err != nil {
 		return err
 	}
