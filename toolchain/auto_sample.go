@@ -284,12 +284,19 @@ func gzipSize(ctx context.Context, client *http.Client, url string, size int64) 
 
 // unpackCost is this machine's: the Installer's overrides (tests), else
 // the usable cores, and one core's inflate and SHA-256 speeds timed on the
-// sampled bytes (a tar.gz's preferably: that is the stream inflated on
-// one core).
+// sampled bytes (a tar.gz's preferably: its inflate is the costlier); a
+// ranged download inflates a tar.gz on inflateWorkers goroutines.
 func (in *Installer) unpackCost(gz, zip []byte) unpackCost {
-	u := unpackCost{cores: in.cores, inflate: in.inflateRate}
+	u := unpackCost{cores: in.cores, inflate: in.inflateRate, gzWorkers: 1}
 	if u.cores <= 0 {
 		u.cores = min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	}
+	if in.Connections != 1 {
+		// A ranged download: the archive inflates in parallel.
+		u.gzWorkers = in.inflate
+		if u.gzWorkers == 0 {
+			u.gzWorkers = inflateWorkers()
+		}
 	}
 	if u.inflate != 0 {
 		return u // pinned: hashing is left out of the model

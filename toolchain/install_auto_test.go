@@ -174,7 +174,9 @@ func TestAutoSampleAvoidsSlowChannel(t *testing.T) {
 // Between channels that download about as fast, the module zip wins on
 // two cores (it unpacks in parallel after its download) and the tar.gz on
 // one (it unpacks while it streams in). The inflate speed is pinned low,
-// as on a machine whose inflate is slower than its link.
+// as on a machine whose inflate is slower than its link, and the tar.gz
+// inflates on one goroutine (the model's parallel inflate has its own
+// cases in TestChooseChannel).
 func TestAutoUnpackCostDecides(t *testing.T) {
 	for _, tc := range []struct {
 		cores       int
@@ -187,7 +189,7 @@ func TestAutoUnpackCostDecides(t *testing.T) {
 		t.Run(strconvItoa(tc.cores)+" cores", func(t *testing.T) {
 			w := newAutoWorld(t, []float64{4e6}, []float64{4e6}, tc.first)
 			in := w.e.installer()
-			in.cores, in.inflateRate = tc.cores, 200e3
+			in.cores, in.inflateRate, in.inflate = tc.cores, 200e3, 1
 			res := w.install(t, in, SourceAuto)
 			how := "unpacks on 2 cores instead of 1"
 			if tc.cores == 1 {
@@ -206,7 +208,7 @@ func TestAutoUnpackCostDecides(t *testing.T) {
 func TestAutoCountsCachedSpill(t *testing.T) {
 	w := newAutoWorld(t, []float64{4e6}, []float64{4e6}, SourceModule)
 	in := w.e.installer()
-	in.cores, in.inflateRate = 2, 200e3
+	in.cores, in.inflateRate, in.inflate = 2, 200e3, 1
 	in.Connections = DefaultConnections
 	in.CacheDir = t.TempDir()
 	f := w.rel.Files[0]
