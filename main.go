@@ -89,6 +89,7 @@ func main() {
 			}
 		}
 	}()
+	limitMemory(os.Getenv)
 	removeReplacedBinary()
 	a := &app{
 		stdin:  os.Stdin,
