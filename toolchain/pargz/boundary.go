@@ -28,7 +28,10 @@ func findBlock(m *markerInflater, src []byte, from, to int64) (int64, bool) {
 				left -= 128 >> l
 			}
 		}
-		if left != 0 || !m.isBlockStart(src, o) {
+		// The candidate's block must end within lookahead: a hostile
+		// stream of fake headers then costs at most that much
+		// decoding each, not the rest of the buffer.
+		if left != 0 || !m.isBlockStart(src[:min(len(src), int(o>>3)+lookahead)], o) {
 			continue
 		}
 		return o, true

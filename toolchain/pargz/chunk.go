@@ -198,7 +198,14 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 			cur = segment{}
 			return ok
 		}
-		defer func() { m.hand = nil }()
+		defer func() {
+			m.hand = nil
+			// A marker phase that failed keeps its partial segment:
+			// it goes back, or the pool shrinks for good.
+			if cur.buf != nil {
+				p.put(cur)
+			}
+		}()
 		flush := func(keep int) bool {
 			return m.spill(keep) && (keep > 0 || flushCur())
 		}

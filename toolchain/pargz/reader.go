@@ -264,6 +264,9 @@ func (z *Reader) Read(p []byte) (int, error) {
 	if z.closed {
 		return 0, errStopped
 	}
+	if len(p) == 0 {
+		return 0, nil // the serial inflater would return (0, nil) forever
+	}
 	for z.err == nil {
 		if len(z.out) > 0 {
 			n := copy(p, z.out)
@@ -317,16 +320,18 @@ func (z *Reader) Read(p []byte) (int, error) {
 // resolve appends m to b, each marker replaced by the byte of the window
 // before the head chunk it stands for.
 func (z *Reader) resolve(b []byte, m []uint16) ([]byte, error) {
-	if !z.lutOK {
-		if len(z.headWin) < windowSize {
-			// Only after a first chunk shorter than the window.
-			missing := windowSize - len(z.headWin)
-			for _, v := range m {
-				if v >= 256 && int(v)-256 < missing {
-					return b, fmt.Errorf("gzip: %w: a match reaches before the start of the stream", errCorrupt)
-				}
+	if len(z.headWin) < windowSize {
+		// Only after a first chunk shorter than the window; every
+		// segment of the chunk is checked, the table's first entries
+		// being unfilled.
+		missing := windowSize - len(z.headWin)
+		for _, v := range m {
+			if v >= 256 && int(v)-256 < missing {
+				return b, fmt.Errorf("gzip: %w: a match reaches before the start of the stream", errCorrupt)
 			}
 		}
+	}
+	if !z.lutOK {
 		for i := range 256 {
 			z.lut[i] = byte(i)
 		}

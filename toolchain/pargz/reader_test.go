@@ -661,3 +661,66 @@ func (s *stallingReader) Read(p []byte) (int, error) {
 	s.pos += n
 	return n, nil
 }
+
+// A chunk that fails in its marker phase returns its partial segment to
+// the pool: leaked ones would starve the reader into a hang.
+func TestMarkerFailureReturnsSegment(t *testing.T) {
+	gz := kpGzip(t, text(4<<20, 7), 6, 0)
+	body := gz[10:]
+	var m markerInflater
+	o, ok := findBlock(&m, body, 200<<10*8, int64(len(body)-lookahead)*8)
+	if !ok {
+		t.Fatal("no block start")
+	}
+	for _, n := range []int64{20000, 60000, 200000} {
+		p := newPool(56)
+		c := &chunk{src: body[:o/8+n], start: o, end: -1, segs: make(chan segment, 56)}
+		c.head.Store(true)
+		var f inflater
+		err := f.inflate(c, p, make(chan struct{}))
+		close(c.segs)
+		for s := range c.segs {
+			p.put(s)
+		}
+		if err == nil {
+			t.Fatalf("a chunk cut %d bytes in inflated", n)
+		}
+		if p.used != 0 {
+			t.Errorf("cut %d bytes in: %d segments kept after the failure", n, p.used)
+		}
+	}
+}
+
+// Every marker segment of a chunk after a short first chunk is checked
+// for matches before the stream's start, not only the first.
+func TestResolveChecksEverySegment(t *testing.T) {
+	z := &Reader{headWin: bytes.Repeat([]byte{'x'}, 100)}
+	if _, err := z.resolve(nil, []uint16{256 + windowSize - 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.resolve(nil, []uint16{256}); err == nil {
+		t.Error("a marker before the stream's start resolved in a second segment")
+	}
+}
+
+func TestReaderEmptyRead(t *testing.T) {
+	gz := stdGzip(t, noise(1<<20, 9), stdgzip.NoCompression) // inflated serially
+	z, err := newReader(bytes.NewReader(gz), 2, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	buf := make([]byte, 100)
+	for z.serial == nil {
+		if _, err := z.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() { z.Read(buf[:0]); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a zero-length Read does not return")
+	}
+}
