@@ -1,13 +1,11 @@
 package toolchain
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,16 +95,10 @@ func (in *Installer) fetchArchiveRanged(ctx context.Context, cfg fetchConfig, ms
 		// of a block start; were it ever wrong, the archive's SHA-256
 		// says whether the bytes or the inflater were at fault. The
 		// complete spill is then unpacked again, serially.
-		if _, derr := io.Copy(io.Discard, ra); derr == nil && sumMatches(h, want) {
-			ra.Close()
+		// The rest of the success path below checks the sum again.
+		if _, derr := io.Copy(io.Discard, ra); derr == nil && checkSum(h, want, f.Filename, rel.Index) == nil {
 			rep.emit(Event{Phase: PhaseUnpack, Message: fmt.Sprintf("unpacking again on one core: the parallel inflate failed (%v)", err)})
-			if err := unpackAgain(ctx, io.NewSectionReader(sp.f, 0, f.Size), t); err != nil {
-				return rf, fromCache, unpackErr(err)
-			}
-			rep.flush(PhaseDownload)
-			rep.flush(PhaseUnpack)
-			rep.emit(Event{Phase: PhaseVerify, Message: "SHA-256 matches " + rel.Index.String()})
-			return rf, fromCache, nil
+			err = unpackAgain(ctx, io.NewSectionReader(sp.f, 0, f.Size), t)
 		}
 	}
 	ra.Close()
@@ -138,8 +130,6 @@ func mayRetrySerially(err error) bool {
 	return !errors.As(err, &all) && !errors.As(err, &pe) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
-
-func sumMatches(h hash.Hash, want []byte) bool { return bytes.Equal(h.Sum(nil), want) }
 
 // unpackAgain empties t's directory and unpacks the tar.gz in r into it
 // serially, as a fresh tree.
