@@ -226,19 +226,32 @@ func (p *winePrefix) run(t *testing.T, extraEnv []string, args ...string) (strin
 var wineRegValueRE = regexp.MustCompile(`^\s+(\S+)\s+(REG_\w+)\s+(.*?)\s*$`)
 
 // query returns the type and data of HKCU\Environment\name as Wine's
-// reg.exe shows them, or ok=false when the value does not exist.
+// reg.exe shows them, or ok=false when the value does not exist. Only
+// reg.exe's own "not found" answer means absent: under load a reg.exe run
+// can fail for other reasons (CI once read a value that a new process saw
+// a moment later as missing), so those are retried and then fatal.
 func (p *winePrefix) query(t *testing.T, name string) (typ, data string, ok bool) {
 	t.Helper()
-	out, err := p.run(t, nil, "reg", "query", `HKCU\Environment`, "/v", name)
-	if err != nil {
-		return "", "", false
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if m := wineRegValueRE.FindStringSubmatch(line); m != nil && strings.EqualFold(m[1], name) {
-			return m[2], m[3], true
+	var out string
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
+		out, err = p.run(t, nil, "reg", "query", `HKCU\Environment`, "/v", name)
+		if err == nil {
+			for _, line := range strings.Split(out, "\n") {
+				if m := wineRegValueRE.FindStringSubmatch(line); m != nil && strings.EqualFold(m[1], name) {
+					return m[2], m[3], true
+				}
+			}
+			t.Fatalf("reg query %s printed no value line:\n%s", name, out)
+		}
+		if strings.Contains(out, "Unable to find the specified registry value") {
+			return "", "", false
 		}
 	}
-	t.Fatalf("reg query %s printed no value line:\n%s", name, out)
+	t.Fatalf("reg query %s failed three times: %v\n%s", name, err, out)
 	return "", "", false
 }
 
