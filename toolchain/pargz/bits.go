@@ -71,11 +71,8 @@ func (b *bitReader) alignByte() {
 // lengths add up to from's offset inside its byte: an empty fixed block is
 // 10 bits (2 mod 8), and one empty dynamic block of 97 bits (1 mod 8) makes
 // the odd offsets. Their last bits replace the bits before from in its
-// byte. At to, unless it is -1 (to the end of src), follows a final empty
-// fixed block and some zero bytes: an inflater that has run out of input
-// mid-stream cannot be trusted to have returned everything before
-// (klauspost/compress reads a whole maximum-length code ahead), but one
-// that reaches a final block has.
+// byte. At to, unless it is -1 (to the end of src), follows the end frame
+// (see appendEnd).
 func framed(dst, src []byte, from, to int64) []byte {
 	open := to < 0
 	if open {
@@ -86,45 +83,78 @@ func framed(dst, src []byte, from, to int64) []byte {
 	head := len(dst) - 1
 	dst = append(dst, src[i+1:j]...)
 	if !open {
-		end := int64(head)*8 + to - int64(i)*8
-		if r := uint(end & 7); r != 0 {
-			dst[end>>3] &= 1<<r - 1
-		}
-		// A final fixed block holding only its end-of-block code:
-		// bits 1, 1, 0, then seven 0.
-		dst = append(dst, make([]byte, 8)...)
-		dst[end>>3] |= 3 << (end & 7)
-		if end&7 > 6 {
-			dst[end>>3+1] |= 1
-		}
+		dst = appendEnd(dst, int64(head)*8+to-int64(i)*8)
 	}
 	return dst
 }
 
+// endGap is the number of empty non-final blocks the end frame puts
+// between a chunk's end and its final block: 80 bits, more than an
+// inflater reads ahead of the symbol it decodes (klauspost/compress: at
+// most 4 bytes), so an inflater that has read into the final block has
+// read every bit of the chunk, while one that stopped at a final block of
+// the chunk's own, before its end, has not (see reachedEnd).
+const endGap = 8
+
+// endPad is the zero bytes after the end frame's final block: an inflater
+// that has run out of input mid-stream cannot be trusted to have returned
+// everything before (klauspost/compress reads a whole maximum-length code
+// ahead), but one that reaches a final block has.
+const endPad = 8
+
+// appendEnd cuts dst at bit end, then appends the end frame: endGap empty
+// fixed blocks, a final one, and endPad zero bytes.
+func appendEnd(dst []byte, end int64) []byte {
+	dst = dst[:(end+7)>>3]
+	if r := uint(end & 7); r != 0 {
+		dst[end>>3] &= 1<<r - 1
+	}
+	n := end // the next bit to write
+	put := func(v uint32, k int) {
+		for range k {
+			if n>>3 == int64(len(dst)) {
+				dst = append(dst, 0)
+			}
+			dst[n>>3] |= byte(v&1) << (n & 7)
+			v >>= 1
+			n++
+		}
+	}
+	for range endGap {
+		put(0b010, 3) // not final; fixed codes
+		put(0, 7)     // end of block
+	}
+	put(0b011, 3) // final; fixed codes
+	put(0, 7)
+	return append(dst, make([]byte, endPad)...)
+}
+
+// reachedEnd tells, from the bytes left unread of a framed input once its
+// inflater returned io.EOF, whether it ended at the end frame's final
+// block: then at most endPad bytes are left. One that ended at a final
+// block before the frame leaves those, the gap's 10 bytes less its
+// read-ahead, and whatever lay between that block and the chunk's end.
+func reachedEnd(left int64) bool { return left <= endPad }
+
 // frameParts returns what framed would, without copying src: the framing
-// before (with from's byte), the bytes of src as they are, and the framing
-// after (with to's byte, cleared past to). ok is false when from and to
-// fall in one byte; framed handles that.
-func frameParts(src []byte, from, to int64, after *[10]byte) (head, mid, end []byte, ok bool) {
+// before (with from's byte), the bytes of src as they are, and the end
+// frame (with to's byte, cleared past to), appended to after[:0]. ok is
+// false when from and to fall in one byte; framed handles that.
+func frameParts(src []byte, from, to int64, after []byte) (head, mid, end []byte, ok bool) {
 	i := int(from >> 3)
 	head = frameHead(src[i], uint(from&7))
 	if to < 0 {
-		return head, src[i+1:], nil, true
+		return head, src[i+1:], after[:0], true
 	}
-	j, r := int(to>>3), uint(to&7) // to's byte, and to's bit in it
+	j := int(to >> 3) // to's byte
 	if j <= i {
 		return nil, nil, nil, false
 	}
-	*after = [10]byte{}
-	if r != 0 {
-		after[0] = src[j] & (1<<r - 1)
+	end = after[:0]
+	if to&7 != 0 {
+		end = append(end, src[j])
 	}
-	// A final fixed block holding only its end-of-block code.
-	after[0] |= 3 << r
-	if r > 6 {
-		after[1] |= 1
-	}
-	return head, src[i+1 : j], after[:], true
+	return head, src[i+1 : j], appendEnd(end, to&7), true
 }
 
 // frameHead returns the empty blocks framed puts before a stream whose

@@ -23,6 +23,10 @@ type chunk struct {
 	start int64  // bit offset in src of its first block
 	end   int64  // bit offset in src of the next chunk's first block; -1: up to the final block
 	first bool   // it starts the stream, so no window precedes it
+	// left is, for a chunk with end -1 inflated well, the input bytes
+	// after it that the inflater did not read: the trailer, and
+	// anything after it (see Reader.finish).
+	left int64
 
 	segs chan segment // closed when the chunk is done; then err is set
 	err  error
@@ -123,7 +127,7 @@ type inflater struct {
 	fr    io.ReadCloser // a klauspost flate reader, Reset for each chunk
 	dict  []byte
 	br    *bufio.Reader
-	after [10]byte
+	after []byte
 	buf   []byte
 }
 
@@ -132,7 +136,10 @@ type inflater struct {
 // path for one.
 func (f *inflater) input(src []byte, from, to int64) *bufio.Reader {
 	var r io.Reader
-	if head, mid, end, ok := frameParts(src, from, to, &f.after); ok {
+	if f.after == nil {
+		f.after = make([]byte, 0, 32)
+	}
+	if head, mid, end, ok := frameParts(src, from, to, f.after); ok {
 		r = io.MultiReader(bytes.NewReader(head), bytes.NewReader(mid), bytes.NewReader(end))
 	} else {
 		f.buf = framed(f.buf, src, from, to)
@@ -236,6 +243,7 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 				if !flush(0) {
 					return errStopped
 				}
+				c.left = int64(len(c.src)) - (m.br.pos()+7)>>3
 				return nil
 			}
 			if !flush(windowSize) {
@@ -286,6 +294,28 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 		} else {
 			p.put(seg)
 		}
+		if err == io.EOF {
+			// Where did it end? At the end frame's final block, or,
+			// for the last chunk, before the trailer: not at a final
+			// block of the input's own before the chunk's end (the
+			// next chunk's start was found in what follows the
+			// stream: a second gzip member, say).
+			left, derr := io.Copy(io.Discard, in)
+			switch {
+			case derr != nil:
+				err = derr
+			case c.end >= 0 && !reachedEnd(left):
+				err = errEarlyEnd
+			default:
+				c.left = left
+			}
+			if err != io.EOF {
+				for _, h := range held {
+					p.put(h)
+				}
+				return err
+			}
+		}
 		for len(held) > 2 || (err == io.EOF && len(held) > 0) {
 			if !send(held[0]) {
 				return errStopped
@@ -307,3 +337,7 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 // errOverrun reports a chunk whose blocks do not end where the next chunk
 // starts: one of the two starts was found wrongly.
 var errOverrun = fmt.Errorf("%w: a block runs past the next chunk's start", errCorrupt)
+
+// errEarlyEnd reports a chunk that holds the stream's final block before
+// the next chunk's start: that start was found wrongly, after the stream.
+var errEarlyEnd = fmt.Errorf("%w: the stream ends before the next chunk's start", errCorrupt)

@@ -12,6 +12,7 @@
 package pargz
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -75,6 +76,7 @@ type Reader struct {
 	tail    io.Reader   // the stream from where the planner stopped cutting, framed
 	rawTail io.Reader   // the same, unframed, from the byte holding its first bit
 	uncut   atomic.Bool // set by the consumer: stop cutting (see inflateRest)
+	cutAt   []int64     // the input read when each chunk was cut: tests look, after Close
 
 	// The consumer's state.
 	fix      inflater // frames chunks inflated again serially
@@ -87,11 +89,13 @@ type Reader struct {
 	resolved []byte // a marker segment's bytes
 	out      []byte // what is left of the segment being served
 	serial   io.Reader
-	skip     int64  // bytes of serial's output served already
-	merges   int    // of head
-	resting  bool   // serial reads all that is left (inflateRest)
-	joined   int    // chunks merged in all: tests look
-	window   []byte // the last 32 KB of output
+	serialIn *bufio.Reader // what serial reads: drained at its end (see left)
+	skip     int64         // bytes of serial's output served already
+	merges   int           // of head
+	resting  bool          // serial reads all that is left (inflateRest)
+	joined   int           // chunks merged in all: tests look
+	window   []byte        // the last 32 KB of output
+	left     int64         // input after the deflate stream's end: the trailer, and whatever follows it
 	crc      uint32
 	size     int64
 	err      error
@@ -250,6 +254,7 @@ func (z *Reader) plan(carry []byte, hdr int) {
 		c.first = first
 		c.segs = make(chan segment, segsFor(cap(z.free)-1))
 		first = false
+		z.cutAt = append(z.cutAt, z.in.n)
 		z.order <- c
 		z.jobs <- c
 		if !found {
@@ -370,7 +375,8 @@ func (z *Reader) nextChunk() error {
 			return z.planErr
 		}
 		if z.tail != nil {
-			z.serial, z.skip = flate.NewReaderDict(z.tail, z.window), 0
+			z.serialIn = bufio.NewReaderSize(z.tail, 64<<10)
+			z.serial, z.skip = flate.NewReaderDict(z.serialIn, z.window), 0
 			z.tail = nil
 			return nil
 		}
@@ -388,6 +394,9 @@ func (z *Reader) nextChunk() error {
 func (z *Reader) endChunk() error {
 	c := z.head
 	if c.err == nil {
+		if c.end < 0 {
+			z.left = c.left
+		}
 		z.head = nil
 		z.free <- c
 		return nil
@@ -412,7 +421,12 @@ func (z *Reader) merge(cause error) error {
 	}
 	nc, ok := <-z.order
 	if !ok {
-		if z.planErr == nil && z.rawTail != nil {
+		if z.planErr != nil {
+			// The input failed: that, not the chunk cut short by it,
+			// is what the caller must hear (a download error is retried).
+			return z.planErr
+		}
+		if z.rawTail != nil {
 			// The planner stopped cutting at head's end: the rest is
 			// the tail, to be inflated serially anyway.
 			return z.inflateRest()
@@ -434,7 +448,8 @@ func (z *Reader) merge(cause error) error {
 	if !c.first {
 		dict = z.headWin
 	}
-	z.serial = flate.NewReaderDict(z.fix.input(c.src, c.start, c.end), dict)
+	z.serialIn = z.fix.input(c.src, c.start, c.end)
+	z.serial = flate.NewReaderDict(z.serialIn, dict)
 	z.skip = z.served
 	return nil
 }
@@ -455,7 +470,8 @@ func (z *Reader) inflateRest() error {
 		dict = z.headWin
 	}
 	in := io.MultiReader(bytes.NewReader(head), bytes.NewReader(c.src[lo+1:hi]), &restReader{z: z})
-	z.serial = flate.NewReaderDict(in, dict)
+	z.serialIn = bufio.NewReaderSize(in, 64<<10)
+	z.serial = flate.NewReaderDict(z.serialIn, dict)
 	z.skip = z.served
 	z.resting = true
 	return nil
@@ -525,6 +541,21 @@ func (z *Reader) readSerial(p []byte) (int, error) {
 	if err == nil {
 		return n, nil
 	}
+	if err == io.EOF {
+		// Where the stream ended tells whether it is whole (see
+		// reachedEnd and finish): what the inflater left unread is read.
+		left, derr := io.Copy(io.Discard, z.serialIn)
+		if derr != nil {
+			z.serial = nil
+			return n, derr
+		}
+		switch {
+		case z.head != nil && !z.resting && z.head.end >= 0 && !reachedEnd(left):
+			err = errEarlyEnd // a merged chunk: merged again below
+		case z.head == nil || z.resting || z.head.end < 0:
+			z.left = left
+		}
+	}
 	if z.resting {
 		z.serial = nil
 		if err != io.EOF {
@@ -533,7 +564,7 @@ func (z *Reader) readSerial(p []byte) (int, error) {
 		if z.skip > 0 {
 			return n, fmt.Errorf("gzip: %w: inflating a chunk again gave less output", errCorrupt)
 		}
-		// Chunks the planner cut after the final block hold nothing.
+		// Draining the input read every chunk the planner cut after.
 		for c := range z.order {
 			z.drop(c)
 			z.free <- c
@@ -546,7 +577,7 @@ func (z *Reader) readSerial(p []byte) (int, error) {
 		if err == io.EOF {
 			return n, z.finish()
 		}
-		return n, err
+		return n, fmt.Errorf("gzip: %w", err)
 	}
 	if err == io.EOF {
 		if z.skip > 0 {
@@ -561,10 +592,17 @@ func (z *Reader) readSerial(p []byte) (int, error) {
 	return n, z.merge(err)
 }
 
-// finish checks the trailer once the deflate stream has ended.
+// finish checks the trailer once the deflate stream has ended. The
+// trailer must be all that follows the stream: a second gzip member read
+// as if it were part of the first would give wrong output, and a gzip
+// file holding two is no Go release archive.
 func (z *Reader) finish() error {
-	if _, err := io.Copy(io.Discard, z.in); err != nil {
+	more, err := io.Copy(io.Discard, z.in)
+	if err != nil {
 		return err
+	}
+	if left := z.left + more; left > 8 {
+		return fmt.Errorf("%w: %d bytes follow the gzip trailer (a second gzip member is not read)", ErrChecksum, left-8)
 	}
 	t, ok := z.in.trailer()
 	if !ok || t.crc != z.crc || t.size != uint32(z.size) {

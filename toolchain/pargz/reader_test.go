@@ -375,8 +375,8 @@ func TestReaderInputError(t *testing.T) {
 // another gzip file, as a tar of a Go release holds testdata .gz files:
 // the inner file's blocks are real block starts for findBlock, but not of
 // the outer stream, so the chunks before them fail and are merged.
-func embedded(t *testing.T, innerSize int) (gz, data []byte) {
-	a, c := text(600<<10, 11), text(600<<10, 12)
+func embedded(t *testing.T, innerSize, afterSize int) (gz, data []byte) {
+	a, c := text(600<<10, 11), text(afterSize, 12)
 	inner := kpGzip(t, text(innerSize, 13), 9, 0)
 	data = append(append(append([]byte{}, a...), inner...), c...)
 
@@ -419,7 +419,7 @@ func TestReaderFalseBlockStarts(t *testing.T) {
 		// the serial tail.
 		{inner: 6 << 20, merges: maxMerges, rest: true},
 	} {
-		gz, data := embedded(t, c.inner)
+		gz, data := embedded(t, c.inner, 600<<10)
 		// The builder is checked by the serial reader first.
 		zr, _ := gzip.NewReader(bytes.NewReader(gz))
 		if want, err := io.ReadAll(zr); err != nil || !bytes.Equal(want, data) {
@@ -722,5 +722,83 @@ func TestReaderEmptyRead(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("a zero-length Read does not return")
+	}
+}
+
+// TestReaderSecondMemberNotJoined: a second gzip member after the first
+// holds block starts the planner may cut at, and a trailer at the end of
+// the input that a hostile file can make match whatever the reader would
+// have put out. However it was put out (a chunk meeting the first
+// member's final block before its end, a merged chunk, the serial rest,
+// the last chunk), the reader must fail rather than return it.
+func TestReaderSecondMemberNotJoined(t *testing.T) {
+	one := kpGzip(t, text(1<<20, 20), 6, 0)
+	cases := []struct {
+		what   string
+		second []byte
+		tune   tuning
+	}{
+		{"long second member, chunks cut in it", kpGzip(t, text(1<<20, 21), 6, 0), small},
+		{"long second member, no merges", kpGzip(t, text(1<<20, 22), 6, 0), tuning{small.chunk, small.span, 0}},
+		{"short second member, in the last chunk", kpGzip(t, text(20<<10, 23), 6, 0), small},
+		{"junk after the trailer", noise(3000, 24), small},
+		{"one chunk in all", kpGzip(t, text(1<<20, 25), 6, 0), tuning{8 << 20, 8 << 20, maxMerges}},
+	}
+	for _, c := range cases {
+		gz := append(append([]byte{}, one...), c.second...)
+		got, _, err := inflate(gz, 2, c.tune)
+		if err == nil {
+			t.Errorf("%s: no error", c.what)
+			continue
+		}
+		// The same file, its last 8 bytes made the trailer of what was
+		// put out before the error.
+		crc, n := crc32.ChecksumIEEE(got), uint32(len(got))
+		copy(gz[len(gz)-8:], []byte{byte(crc), byte(crc >> 8), byte(crc >> 16), byte(crc >> 24), byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+		if got2, _, err := inflate(gz, 2, c.tune); err == nil {
+			t.Errorf("%s: no error, %d bytes put out (the first member has %d)", c.what, len(got2), 1<<20)
+		} else if !errors.Is(err, ErrChecksum) && !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: err = %v, want ErrChecksum or a corrupt-data error", c.what, err)
+		}
+	}
+}
+
+// TestReaderInputErrorAfterFalseStart cuts the input off between the
+// points where the planner cut one chunk and the next, around a false
+// block start: whether the chunk before it failed first or the input, the
+// error returned must be the input's (the toolchain retries a download
+// error, not an inflater's).
+func TestReaderInputErrorAfterFalseStart(t *testing.T) {
+	// A long stream after the inner file, so that the planner cuts
+	// chunks past the false start before the input fails.
+	gz, _ := embedded(t, 300<<10, 2<<20)
+	_, whole, err := inflate(gz, 2, small)
+	if err != nil || whole.joined == 0 {
+		t.Fatalf("the test's file: err %v, %d chunks merged, want some", err, whole.joined)
+	}
+	// The planner reads in steps of lookahead and cuts several chunks
+	// after a step: cut the input in the last few KB before each step
+	// ends, and in the middle.
+	cause := errors.New("connection reset")
+	var at []int64
+	for i, c := range whole.cutAt {
+		if i > 0 && c == whole.cutAt[i-1] {
+			continue
+		}
+		at = append(at, c-1, c-2<<10, c-4<<10, c-8<<10, c-lookahead/2)
+	}
+	for _, n := range at {
+		if n <= 0 || n >= int64(len(gz)) {
+			continue
+		}
+		z, err := newReader(&failingReader{r: bytes.NewReader(gz), n: int(n), err: cause}, 2, small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(z)
+		z.Close()
+		if !errors.Is(err, cause) {
+			t.Errorf("input cut at byte %d of %d: err = %v, want the input's error", n, len(gz), err)
+		}
 	}
 }
