@@ -187,7 +187,10 @@ func (z *Reader) plan(carry []byte, hdr int) {
 			z.rawTail = io.MultiReader(bytes.NewReader(carry[start>>3:]), z.in)
 			return
 		}
-		if cap(c.src) < z.tune.chunk+2*lookahead {
+		// A recycled chunk keeps its buffer, unless a merge made it
+		// hold several chunks: a hostile stream of false starts would
+		// then keep workers+1 buffers of three chunks each.
+		if cap(c.src) < z.tune.chunk+2*lookahead || cap(c.src) > z.tune.chunk+z.tune.span+2*lookahead {
 			c.src = make([]byte, 0, z.tune.chunk+2*lookahead)
 		}
 		buf := append(c.src[:0], carry...)
