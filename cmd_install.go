@@ -231,6 +231,7 @@ type installProgress struct {
 	phase     toolchain.Phase
 	lastPlain time.Time
 	lastPct   int
+	lastLine  string // the last progress line printed (plain output)
 	barShown  bool
 	files     int
 }
@@ -331,15 +332,23 @@ func (p *installProgress) progress(e toolchain.Event, changed bool) {
 	}
 	now := time.Now()
 	step := pct / 25
-	if !changed && now.Sub(p.lastPlain) < 3*time.Second && (pct < 0 || step == p.lastPct) {
+	line := p.counts(e)
+	if pct >= 0 {
+		line = fmt.Sprintf("%3d%% %s", pct, line)
+	}
+	switch {
+	case e.Final:
+		// The last counters of the download or the unpack: shown
+		// unless the line says nothing new, so the log ends on the
+		// real totals (files go on unpacking after the last byte).
+		if line == p.lastLine {
+			return
+		}
+	case !changed && now.Sub(p.lastPlain) < 3*time.Second && (pct < 0 || step == p.lastPct):
 		return
 	}
-	p.lastPlain, p.lastPct = now, step
-	if pct >= 0 {
-		fmt.Fprintf(p.w, "gosetup: %3d%% %s\n", pct, p.counts(e))
-	} else {
-		fmt.Fprintf(p.w, "gosetup: %s\n", p.counts(e))
-	}
+	p.lastPlain, p.lastPct, p.lastLine = now, step, line
+	fmt.Fprintf(p.w, "gosetup: %s\n", line)
 }
 
 func (p *installProgress) counts(e toolchain.Event) string {

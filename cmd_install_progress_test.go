@@ -46,3 +46,27 @@ func TestInstallProgressSaysWhyAutoChose(t *testing.T) {
 		t.Errorf("progress output %q, want %q", got, want)
 	}
 }
+
+// The plain output ends on the real totals: an unpack that finishes after
+// the download's 100% line gets a last line with its file count, even
+// inside the throttle, and a final event that says nothing new is not
+// printed twice.
+func TestInstallProgressFinalCounts(t *testing.T) {
+	var out strings.Builder
+	p := newInstallProgress(&out, false)
+	p.handle(toolchain.Event{Phase: toolchain.PhaseResolve, Version: "go1.22.12"})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseConnect, Source: toolchain.SourceModule, Mirror: "bench1"})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseDownload, Done: 72.9e6, Total: 72.9e6, Rate: 55e6, Files: 32, FilesTotal: 9548})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseUnpack, Done: 72.9e6, Total: 72.9e6, Rate: 55e6, Files: 4000, FilesTotal: 9548})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseDownload, Done: 72.9e6, Total: 72.9e6, Rate: 55e6, Files: 9548, FilesTotal: 9548, Final: true})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseUnpack, Done: 72.9e6, Total: 72.9e6, Rate: 55e6, Files: 9548, FilesTotal: 9548, Final: true})
+	p.handle(toolchain.Event{Phase: toolchain.PhaseVerify, Message: "h1 hash matches the checksum database"})
+	want := "gosetup: choosing the fastest source for go1.22.12\n" +
+		"gosetup: downloading go1.22.12 via module from bench1\n" +
+		"gosetup: 100% 72.9 MB of 72.9 MB at 55.0 MB/s, 32 of 9548 files unpacked\n" +
+		"gosetup: 100% 72.9 MB of 72.9 MB at 55.0 MB/s, 9548 of 9548 files unpacked\n" +
+		"gosetup: h1 hash matches the checksum database\n"
+	if got := out.String(); got != want {
+		t.Errorf("progress output:\n%s\nwant:\n%s", got, want)
+	}
+}

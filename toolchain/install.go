@@ -916,6 +916,11 @@ func (in *Installer) checkModuleZipFrom(ctx context.Context, zf *os.File, ra io.
 	if err != nil {
 		return unpackErr(err)
 	}
+	if rf, ok := ra.(*rangedFetch); ok && rf.Wait() == nil {
+		// Streaming: the download's final counters come before the
+		// unpack's and the verdict, not after them.
+		rep.flush(PhaseDownload)
+	}
 	rep.flush(PhaseUnpack)
 	if got := hashes.h1(); got != want.res.h1 {
 		return contentError{fmt.Errorf("module zip hash %s does not match the checksum database's %s: the proxy served a tampered or corrupt toolchain", got, want.res.h1)}

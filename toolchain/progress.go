@@ -57,6 +57,9 @@ type Event struct {
 	Message string
 	// Version is the release being installed (set on PhaseResolve).
 	Version string
+	// Final marks a PhaseDownload or PhaseUnpack event with the phase's
+	// last counters: the download has all its bytes, or the unpack is done.
+	Final bool
 }
 
 // reporter serialises and throttles events for a Progress callback, so the
@@ -87,8 +90,10 @@ type reporter struct {
 	total    int64
 	files    int
 	filesMax int
-	dlRate   float64 // the download's rate once it finished, else 0
-	base     int64   // bytes of done kept from an earlier run
+	dlRate   float64   // the download's rate once it finished, else 0
+	dlEnd    time.Time // when the last byte came, if it has
+	dlDone   bool      // the download's final counters were sent
+	base     int64     // bytes of done kept from an earlier run
 	live     atomic.Int32
 	lastSent map[Phase]time.Time
 }
@@ -190,6 +195,7 @@ func (r *reporter) startDownload(total int64) {
 	}
 	r.mu.Lock()
 	r.start, r.done, r.total, r.files, r.filesMax, r.dlRate, r.base = time.Now(), 0, total, 0, 0, 0, 0
+	r.dlEnd, r.dlDone = time.Time{}, false
 	r.mu.Unlock()
 }
 
@@ -201,6 +207,10 @@ func (r *reporter) addBytes(n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done += int64(n)
+	if r.total > 0 && r.done >= r.total && r.dlEnd.IsZero() {
+		// The rate is the download's: the unpack may go on after.
+		r.dlEnd = time.Now()
+	}
 	r.maybeSend(PhaseDownload, false)
 }
 
@@ -245,12 +255,23 @@ func (r *reporter) flush(p Phase) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.maybeSend(p, true)
-	if p == PhaseDownload && r.dlRate == 0 {
-		if el := time.Since(r.start).Seconds(); el > 0 {
+	if p == PhaseDownload {
+		if r.dlDone {
+			// Flushed already (a streaming unpack does it once it has
+			// every entry): a second final line would come after what
+			// followed.
+			return
+		}
+		r.dlDone = true
+		end := r.dlEnd
+		if end.IsZero() {
+			end = time.Now()
+		}
+		if el := end.Sub(r.start).Seconds(); el > 0 {
 			r.dlRate = float64(r.done-r.base) / el
 		}
 	}
+	r.maybeSend(p, true)
 }
 
 func (r *reporter) maybeSend(p Phase, force bool) {
@@ -262,7 +283,7 @@ func (r *reporter) maybeSend(p Phase, force bool) {
 		return
 	}
 	r.lastSent[p] = now
-	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files, FilesTotal: r.filesMax, Conns: int(r.live.Load())}
+	e := Event{Phase: p, Source: r.source, Mirror: r.mirror, Done: r.done, Total: r.total, Files: r.files, FilesTotal: r.filesMax, Conns: int(r.live.Load()), Final: force}
 	if r.dlRate > 0 {
 		e.Rate = r.dlRate
 	} else if el := now.Sub(r.start).Seconds(); el > 0 {

@@ -63,3 +63,35 @@ func TestReporterSlowConsumer(t *testing.T) {
 		t.Errorf("last counter %+v", d)
 	}
 }
+
+// The download's final counters are sent once, however many places flush
+// them (a streaming unpack flushes once it has every entry, its caller
+// again after), marked Final, and its rate is measured to the last byte:
+// an unpack that goes on after it does not count.
+func TestReporterDownloadFlushOnce(t *testing.T) {
+	var events []Event
+	r := newReporter(func(e Event) { events = append(events, e) })
+	r.startDownload(1000)
+	r.start = time.Now().Add(-time.Second) // a second ago
+	r.addBytes(1000)
+	time.Sleep(300 * time.Millisecond) // unpacking after the last byte
+	r.flush(PhaseDownload)
+	r.flush(PhaseUnpack)
+	r.flush(PhaseDownload)
+	r.close()
+	var finals []Event
+	for _, e := range events {
+		if e.Final {
+			finals = append(finals, e)
+		}
+	}
+	if len(finals) != 2 || finals[0].Phase != PhaseDownload || finals[1].Phase != PhaseUnpack {
+		t.Fatalf("final events %+v, want one download flush then one unpack flush", finals)
+	}
+	// 1000 bytes in one second, not in 1.3.
+	for _, e := range finals {
+		if e.Rate < 900 || e.Rate > 1100 {
+			t.Errorf("%s final rate %.0f B/s, want ~1000 (measured to the last byte)", e.Phase, e.Rate)
+		}
+	}
+}
