@@ -72,8 +72,8 @@ func (b *bitReader) alignByte() {
 // 10 bits (2 mod 8), and one empty dynamic block of 97 bits (1 mod 8) makes
 // the odd offsets. Their last bits replace the bits before from in its
 // byte. At to, unless it is -1 (to the end of src), follows the end frame
-// (see appendEnd).
-func framed(dst, src []byte, from, to int64) []byte {
+// (see appendEnd), with nonce. from < to.
+func framed(dst, src []byte, from, to int64, nonce []byte) []byte {
 	open := to < 0
 	if open {
 		to = int64(len(src)) * 8
@@ -83,17 +83,30 @@ func framed(dst, src []byte, from, to int64) []byte {
 	head := len(dst) - 1
 	dst = append(dst, src[i+1:j]...)
 	if !open {
-		dst = appendEnd(dst, int64(head)*8+to-int64(i)*8)
+		dst = appendEnd(dst, int64(head)*8+to-int64(i)*8, nonce)
 	}
 	return dst
 }
 
-// endGap is the number of empty non-final blocks the end frame puts
-// between a chunk's end and its final block: 80 bits, more than an
-// inflater reads ahead of the symbol it decodes (klauspost/compress: at
-// most 4 bytes), so an inflater that has read into the final block has
-// read every bit of the chunk, while one that stopped at a final block of
-// the chunk's own, before its end, has not (see reachedEnd).
+// The end frame, after a chunk's last bit: a block of literals, the
+// Reader's nonce, then endGap empty blocks, a final empty block and endPad
+// zero bytes. An inflater that decoded the chunk's blocks as they are
+// reaches the frame at a block boundary and puts out the nonce last. One
+// that did not (a block runs past the chunk's end, because the next start
+// was found wrongly, say inside the stream's final block) decodes the
+// frame's bits out of step, as part of its own block, and does not put
+// out 8 random bytes it cannot know, or stops at a final block of its own
+// before the frame. So a chunk's output must end with the nonce, which is
+// cut off, and the inflater must have read to the frame's final block
+// (see reachedEnd). This is a check against accidents (a false start;
+// data after the stream), not an adversary who builds a stream to fool
+// it: the archive's SHA-256 (or the module's h1) is that check.
+//
+// endGap is the number of empty non-final blocks between the nonce and
+// the final block: 80 bits, more than an inflater reads ahead of the
+// symbol it decodes (klauspost/compress: a few bytes at most), so one that
+// has read into the final block has read every bit before it, while one
+// that stopped at a final block of the chunk's own has not.
 const endGap = 8
 
 // endPad is the zero bytes after the end frame's final block: an inflater
@@ -102,9 +115,11 @@ const endGap = 8
 // ahead), but one that reaches a final block has.
 const endPad = 8
 
-// appendEnd cuts dst at bit end, then appends the end frame: endGap empty
-// fixed blocks, a final one, and endPad zero bytes.
-func appendEnd(dst []byte, end int64) []byte {
+// nonceSize is the length of the nonce in the end frame.
+const nonceSize = 8
+
+// appendEnd cuts dst at bit end, then appends the end frame with nonce.
+func appendEnd(dst []byte, end int64, nonce []byte) []byte {
 	dst = dst[:(end+7)>>3]
 	if r := uint(end & 7); r != 0 {
 		dst[end>>3] &= 1<<r - 1
@@ -120,9 +135,24 @@ func appendEnd(dst []byte, end int64) []byte {
 			n++
 		}
 	}
+	// putCode writes a Huffman code, most significant bit first.
+	putCode := func(c uint32, k int) {
+		for i := k - 1; i >= 0; i-- {
+			put(c>>i, 1)
+		}
+	}
+	put(0b010, 3) // not final; fixed codes
+	for _, b := range nonce {
+		if b < 144 {
+			putCode(0x30+uint32(b), 8)
+		} else {
+			putCode(0x190+uint32(b)-144, 9)
+		}
+	}
+	put(0, 7) // end of block
 	for range endGap {
-		put(0b010, 3) // not final; fixed codes
-		put(0, 7)     // end of block
+		put(0b010, 3)
+		put(0, 7)
 	}
 	put(0b011, 3) // final; fixed codes
 	put(0, 7)
@@ -138,9 +168,10 @@ func reachedEnd(left int64) bool { return left <= endPad }
 
 // frameParts returns what framed would, without copying src: the framing
 // before (with from's byte), the bytes of src as they are, and the end
-// frame (with to's byte, cleared past to), appended to after[:0]. ok is
-// false when from and to fall in one byte; framed handles that.
-func frameParts(src []byte, from, to int64, after []byte) (head, mid, end []byte, ok bool) {
+// frame (with to's byte, cleared past to, and nonce), appended to
+// after[:0]. ok is false when from and to fall in one byte; framed
+// handles that.
+func frameParts(src []byte, from, to int64, after, nonce []byte) (head, mid, end []byte, ok bool) {
 	i := int(from >> 3)
 	head = frameHead(src[i], uint(from&7))
 	if to < 0 {
@@ -154,7 +185,7 @@ func frameParts(src []byte, from, to int64, after []byte) (head, mid, end []byte
 	if to&7 != 0 {
 		end = append(end, src[j])
 	}
-	return head, src[i+1 : j], appendEnd(end, to&7), true
+	return head, src[i+1 : j], appendEnd(end, to&7, nonce), true
 }
 
 // frameHead returns the empty blocks framed puts before a stream whose

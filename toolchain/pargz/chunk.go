@@ -129,6 +129,7 @@ type inflater struct {
 	br    *bufio.Reader
 	after []byte
 	buf   []byte
+	nonce []byte // the Reader's, for the end frame
 }
 
 // input is the framed stream of src's bits [from, to) (see framed), read
@@ -137,12 +138,12 @@ type inflater struct {
 func (f *inflater) input(src []byte, from, to int64) *bufio.Reader {
 	var r io.Reader
 	if f.after == nil {
-		f.after = make([]byte, 0, 32)
+		f.after = make([]byte, 0, 48)
 	}
-	if head, mid, end, ok := frameParts(src, from, to, f.after); ok {
+	if head, mid, end, ok := frameParts(src, from, to, f.after, f.nonce); ok {
 		r = io.MultiReader(bytes.NewReader(head), bytes.NewReader(mid), bytes.NewReader(end))
 	} else {
-		f.buf = framed(f.buf, src, from, to)
+		f.buf = framed(f.buf, src, from, to, f.nonce)
 		r = bytes.NewReader(f.buf)
 	}
 	if f.br == nil {
@@ -268,9 +269,9 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 		return err
 	}
 	// The last two segments are held back until the chunk ends well:
-	// past a wrongly found end, klauspost inflates the framing's last
-	// bits as if they were the chunk's (up to 65 symbols, 17 KB) before it
-	// fails, and what the reader has taken must be right.
+	// past a wrongly found end, klauspost inflates the end frame's bits
+	// as if they were the chunk's (up to about 170 symbols, 44 KB) before
+	// the chunk is found bad, and what the reader has taken must be right.
 	var held []segment
 	for {
 		seg, ok := p.get(c, false)
@@ -306,6 +307,11 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 				err = derr
 			case c.end >= 0 && !reachedEnd(left):
 				err = errEarlyEnd
+			case c.end >= 0:
+				var ok bool
+				if held, ok = trimNonce(held, f.nonce, p); !ok {
+					err = errEarlyEnd
+				}
 			default:
 				c.left = left
 			}
@@ -334,10 +340,41 @@ func (f *inflater) inflate(c *chunk, p *pool, stop <-chan struct{}) error {
 	}
 }
 
+// trimNonce cuts the end frame's nonce off the end of held, the last
+// segments of a chunk's output, or reports that the output does not end
+// with it. A segment left empty goes back to p.
+func trimNonce(held []segment, nonce []byte, p *pool) ([]segment, bool) {
+	need := len(nonce)
+	for i := len(held) - 1; i >= 0 && need > 0; i-- {
+		b := held[i].b
+		m := min(need, len(b))
+		if !bytes.Equal(b[len(b)-m:], nonce[need-m:need]) {
+			return held, false
+		}
+		need -= m
+	}
+	if need > 0 {
+		return held, false
+	}
+	for need = len(nonce); need > 0; {
+		last := &held[len(held)-1]
+		m := min(need, len(last.b))
+		last.b = last.b[:len(last.b)-m]
+		need -= m
+		if len(last.b) == 0 {
+			p.put(*last)
+			held = held[:len(held)-1]
+		}
+	}
+	return held, true
+}
+
 // errOverrun reports a chunk whose blocks do not end where the next chunk
 // starts: one of the two starts was found wrongly.
 var errOverrun = fmt.Errorf("%w: a block runs past the next chunk's start", errCorrupt)
 
-// errEarlyEnd reports a chunk that holds the stream's final block before
-// the next chunk's start: that start was found wrongly, after the stream.
+// errEarlyEnd reports a chunk whose output did not end with the end
+// frame's nonce, or that holds the stream's final block before the next
+// chunk's start: that start was found wrongly (after the stream, or
+// inside a block).
 var errEarlyEnd = fmt.Errorf("%w: the stream ends before the next chunk's start", errCorrupt)

@@ -14,6 +14,7 @@ package pargz
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -59,9 +60,10 @@ var errStopped = errors.New("pargz: the reader was closed")
 
 // Reader is the decompressed stream of a gzip file read from r.
 type Reader struct {
-	in   *lastBytes
-	pool *pool
-	tune tuning
+	in    *lastBytes
+	pool  *pool
+	tune  tuning
+	nonce []byte // the end frame's (see appendEnd), drawn for each Reader
 
 	jobs  chan *chunk
 	order chan *chunk
@@ -150,6 +152,9 @@ func newReader(r io.Reader, workers int, tune tuning) (*Reader, error) {
 	for range cap(z.free) {
 		z.free <- &chunk{}
 	}
+	z.nonce = make([]byte, nonceSize)
+	rand.Read(z.nonce) // never fails (crypto/rand)
+	z.fix.nonce = z.nonce
 	for range workers {
 		go z.work()
 	}
@@ -158,7 +163,7 @@ func newReader(r io.Reader, workers int, tune tuning) (*Reader, error) {
 }
 
 func (z *Reader) work() {
-	var f inflater
+	f := inflater{nonce: z.nonce}
 	for c := range z.jobs {
 		c.err = f.inflate(c, z.pool, z.stop)
 		close(c.segs)
@@ -453,6 +458,9 @@ func (z *Reader) merge(cause error) error {
 	}
 	z.serialIn = z.fix.input(c.src, c.start, c.end)
 	z.serial = flate.NewReaderDict(z.serialIn, dict)
+	if c.end >= 0 {
+		z.serial = &nonceReader{r: z.serial, nonce: z.nonce}
+	}
 	z.skip = z.served
 	return nil
 }
@@ -487,6 +495,42 @@ func (z *Reader) drop(c *chunk) {
 	for s := range c.segs {
 		z.pool.put(s)
 	}
+}
+
+// nonceReader passes a merged chunk's output through, less its last
+// len(nonce) bytes, which must be the end frame's nonce (see appendEnd):
+// else it fails with errEarlyEnd.
+type nonceReader struct {
+	r     io.Reader
+	nonce []byte
+	buf   []byte // read, not yet given out; the last len(nonce) withheld
+	off   int
+	err   error
+}
+
+func (n *nonceReader) Read(p []byte) (int, error) {
+	k := len(n.nonce)
+	for len(n.buf)-n.off <= k && n.err == nil {
+		n.buf = append(n.buf[:0], n.buf[n.off:]...)
+		n.off = 0
+		if cap(n.buf) == 0 {
+			n.buf = make([]byte, 0, 64<<10)
+		}
+		m, err := n.r.Read(n.buf[len(n.buf):cap(n.buf)])
+		n.buf = n.buf[:len(n.buf)+m]
+		if err != nil {
+			n.err = err
+			if err == io.EOF && (len(n.buf)-n.off < k || !bytes.Equal(n.buf[len(n.buf)-k:], n.nonce)) {
+				n.err = errEarlyEnd
+			}
+		}
+	}
+	if avail := len(n.buf) - n.off - k; avail > 0 {
+		c := copy(p, n.buf[n.off:n.off+avail])
+		n.off += c
+		return c, nil
+	}
+	return 0, n.err
 }
 
 // restReader is the raw deflate stream after the head chunk: the bytes of

@@ -802,3 +802,72 @@ func TestReaderInputErrorAfterFalseStart(t *testing.T) {
 		}
 	}
 }
+
+// bitBuf writes bits as deflate packs them, for building streams by hand.
+type bitBuf struct {
+	b []byte
+	n int64
+}
+
+func (w *bitBuf) put(v uint32, k int) {
+	for i := range k {
+		if w.n>>3 == int64(len(w.b)) {
+			w.b = append(w.b, 0)
+		}
+		w.b[w.n>>3] |= byte(v>>i&1) << (w.n & 7)
+		w.n++
+	}
+}
+
+func (w *bitBuf) putCode(c uint32, k int) {
+	for i := k - 1; i >= 0; i-- {
+		w.put(c>>i&1, 1)
+	}
+}
+
+// TestReaderCutInsideFinalBlock: a gzip file whose first member ends in a
+// fixed-code final block that runs on into the bits of a separate deflate
+// stream (junk to a serial reader), and a trailer made to match whatever
+// the reader put out. The planner cuts at the junk's first block, inside
+// the final block, so the chunk before runs past its end into the end
+// frame, where seven zero bits end a fixed block: only the nonce tells
+// that it did not decode the frame as written. (Without the nonce some k
+// came back with a nil error.)
+func TestReaderCutInsideFinalBlock(t *testing.T) {
+	a, d := text(200<<10, 31), text(1<<20, 32)
+	var ab, db bytes.Buffer
+	w, _ := flate.NewWriter(&ab, 6)
+	w.Write(a)
+	w.Flush()
+	dw, _ := flate.NewWriter(&db, 6)
+	dw.Write(d)
+	dw.Close()
+	for k := range 12 {
+		bw := &bitBuf{}
+		for _, c := range append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, ab.Bytes()...) {
+			bw.put(uint32(c), 8)
+		}
+		bw.put(1, 1) // final
+		bw.put(1, 2) // fixed codes
+		for range k {
+			bw.putCode(0x30+'x', 8)
+		}
+		for range 5 { // 9-bit literals: the junk starts on a byte boundary
+			bw.putCode(0x190+200-144, 9)
+		}
+		to := bw.n
+		for _, c := range db.Bytes() {
+			bw.put(uint32(c), 8)
+		}
+		file := append(bw.b, make([]byte, 8)...)
+		tune := tuning{int(to>>3) - 64, 512 << 10, maxMerges}
+		for workers := 1; workers <= 3; workers++ {
+			got, _, _ := inflate(file, workers, tune)
+			crc, n := crc32.ChecksumIEEE(got), uint32(len(got))
+			copy(file[len(file)-8:], []byte{byte(crc), byte(crc >> 8), byte(crc >> 16), byte(crc >> 24), byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+			if got2, _, err := inflate(file, workers, tune); err == nil {
+				t.Errorf("k %d, %d workers: junk inside the first member's final block came back, %d bytes, with a nil error", k, workers, len(got2))
+			}
+		}
+	}
+}
