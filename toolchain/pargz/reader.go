@@ -110,7 +110,8 @@ type tuning struct{ chunk, span, merges int }
 
 // NewReader parses the gzip header from r and starts inflating with
 // workers goroutines. The caller must Close it. It reads one gzip member:
-// a second one, or anything else after the first, fails with ErrChecksum.
+// a second one, or anything else after the first, fails (with
+// ErrChecksum, or as invalid deflate data when a chunk was cut in it).
 func NewReader(r io.Reader, workers int) (*Reader, error) {
 	return newReader(r, workers, tuning{chunkSize, searchSpan, maxMerges})
 }
