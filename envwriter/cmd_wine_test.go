@@ -96,10 +96,7 @@ func TestWineGosetupEnvUninstall(t *testing.T) {
 // absent.
 func expectEnv(t *testing.T, p *winePrefix, want map[string]string) {
 	t.Helper()
-	out, err := p.run(t, nil, "reg", "query", `HKCU\Environment`)
-	if err != nil {
-		t.Fatalf("reg query: %v\n%s", err, out)
-	}
+	out := p.queryAll(t)
 	got := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
 		if m := wineRegValueRE.FindStringSubmatch(line); m != nil {

@@ -25,9 +25,9 @@ func TestWineDoctorPaths(t *testing.T) {
 		os.WriteFile(filepath.Join(drive, d, "go.exe"), []byte("MZ not really"), 0o755)
 	}
 	sysKey := `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
-	out, err := p.run(t, nil, "reg", "query", sysKey, "/v", "Path")
-	if err != nil {
-		t.Fatalf("reg query the system Path: %v\n%s", err, out)
+	out, found := p.regQuery(t, sysKey, "/v", "Path")
+	if !found {
+		t.Fatalf("reg query: the system Path is missing\n%s", out)
 	}
 	sysPath := ""
 	for _, line := range strings.Split(out, "\n") {

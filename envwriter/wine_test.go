@@ -225,42 +225,53 @@ func (p *winePrefix) run(t *testing.T, extraEnv []string, args ...string) (strin
 // wineRegValueRE matches one line of "reg query" output: name, type, data.
 var wineRegValueRE = regexp.MustCompile(`^\s+(\S+)\s+(REG_\w+)\s+(.*?)\s*$`)
 
-// query returns the type and data of HKCU\Environment\name as Wine's
-// reg.exe shows them, or ok=false when the value does not exist. Only
-// reg.exe's own "not found" answer means absent: under load a reg.exe run
-// can fail for other reasons (CI once read a value that a new process saw
-// a moment later as missing), so those are retried and then fatal.
-func (p *winePrefix) query(t *testing.T, name string) (typ, data string, ok bool) {
+// regQuery runs reg.exe query with args and returns its output. Under
+// load a reg.exe run can fail for reasons of Wine's own (CI once read a
+// value as missing that a new process, a moment later, saw set), so a
+// failure is retried twice; reg.exe's own "not found" answer is not a
+// failure to retry but what found reports false for.
+func (p *winePrefix) regQuery(t *testing.T, args ...string) (out string, found bool) {
 	t.Helper()
-	var out string
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := range 3 {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt) * time.Second)
 		}
-		out, err = p.run(t, nil, "reg", "query", `HKCU\Environment`, "/v", name)
+		out, err = p.run(t, nil, append([]string{"reg", "query"}, args...)...)
 		if err == nil {
-			for _, line := range strings.Split(out, "\n") {
-				if m := wineRegValueRE.FindStringSubmatch(line); m != nil && strings.EqualFold(m[1], name) {
-					return m[2], m[3], true
-				}
-			}
-			t.Fatalf("reg query %s printed no value line:\n%s", name, out)
+			return out, true
 		}
-		if strings.Contains(out, "Unable to find the specified registry value") {
-			return "", "", false
+		if strings.Contains(out, "Unable to find the specified registry") {
+			return out, false
 		}
 	}
-	t.Fatalf("reg query %s failed three times: %v\n%s", name, err, out)
+	t.Fatalf("reg query %s failed three times: %v\n%s", strings.Join(args, " "), err, out)
+	return "", false
+}
+
+// query returns the type and data of HKCU\Environment\name as Wine's
+// reg.exe shows them, or ok=false when the value does not exist.
+func (p *winePrefix) query(t *testing.T, name string) (typ, data string, ok bool) {
+	t.Helper()
+	out, found := p.regQuery(t, `HKCU\Environment`, "/v", name)
+	if !found {
+		return "", "", false
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if m := wineRegValueRE.FindStringSubmatch(line); m != nil && strings.EqualFold(m[1], name) {
+			return m[2], m[3], true
+		}
+	}
+	t.Fatalf("reg query %s printed no value line:\n%s", name, out)
 	return "", "", false
 }
 
 // queryAll returns every value of HKCU\Environment as reg.exe lists them.
 func (p *winePrefix) queryAll(t *testing.T) string {
 	t.Helper()
-	out, err := p.run(t, nil, "reg", "query", `HKCU\Environment`)
-	if err != nil {
-		t.Fatalf("reg query HKCU\\Environment: %v\n%s", err, out)
+	out, found := p.regQuery(t, `HKCU\Environment`)
+	if !found {
+		t.Fatalf("reg query HKCU\\Environment: the key is missing\n%s", out)
 	}
 	return out
 }
