@@ -119,43 +119,29 @@ const endPad = 8
 const nonceSize = 8
 
 // appendEnd cuts dst at bit end, then appends the end frame with nonce.
+// The frame's bits (under 200) go through a bitWriter, starting with the
+// bits of end's byte before end.
 func appendEnd(dst []byte, end int64, nonce []byte) []byte {
-	dst = dst[:(end+7)>>3]
-	if r := uint(end & 7); r != 0 {
-		dst[end>>3] &= 1<<r - 1
+	var w bitWriter
+	if r := int(end & 7); r != 0 {
+		w.put(uint32(dst[end>>3]), r)
 	}
-	n := end // the next bit to write
-	put := func(v uint32, k int) {
-		for range k {
-			if n>>3 == int64(len(dst)) {
-				dst = append(dst, 0)
-			}
-			dst[n>>3] |= byte(v&1) << (n & 7)
-			v >>= 1
-			n++
-		}
-	}
-	// putCode writes a Huffman code, most significant bit first.
-	putCode := func(c uint32, k int) {
-		for i := k - 1; i >= 0; i-- {
-			put(c>>i, 1)
-		}
-	}
-	put(0b010, 3) // not final; fixed codes
+	dst = dst[:end>>3]
+	w.put(0b010, 3) // not final; fixed codes
 	for _, b := range nonce {
 		if b < 144 {
-			putCode(0x30+uint32(b), 8)
+			w.putCode(0x30+uint32(b), 8)
 		} else {
-			putCode(0x190+uint32(b)-144, 9)
+			w.putCode(0x190+uint32(b)-144, 9)
 		}
 	}
-	put(0, 7) // end of block
+	w.put(0, 7) // end of block
 	for range endGap {
-		put(0b010, 3)
-		put(0, 7)
+		w.emptyFixed()
 	}
-	put(0b011, 3) // final; fixed codes
-	put(0, 7)
+	w.put(0b011, 3) // final; fixed codes
+	w.put(0, 7)
+	dst = append(dst, w.b[:(w.n+7)/8]...)
 	return append(dst, make([]byte, endPad)...)
 }
 
@@ -206,7 +192,7 @@ func frameHead(b byte, s uint) []byte {
 	return out
 }
 
-// bitWriter writes the few bits framed puts before a chunk.
+// bitWriter writes the few bits framed puts before and after a chunk.
 type bitWriter struct {
 	b [32]byte
 	n int // bits written
